@@ -1,0 +1,29 @@
+//===- InitAll.cpp - Everything the bnc tools register ---------------------===//
+//
+// Part of bnc. Registers exactly the dialects and passes bnc uses, no more:
+// registering all of MLIR would cost link and start-up time for nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/InitAll.h"
+
+#include "dialects/bn/IR/BNDialect.h"
+#include "dialects/nn/IR/NNDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+void bnc::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<bn::BNDialect, nn::NNDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::math::MathDialect,
+                  mlir::tensor::TensorDialect>();
+}
+
+void bnc::registerAllPasses() {
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerSymbolDCEPass();
+}

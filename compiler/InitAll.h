@@ -1,0 +1,27 @@
+//===- InitAll.h - Everything the bnc tools register ------------*- C++ -*-===//
+//
+// Part of bnc. One place that lists the dialects and passes of the tools, so
+// bn-opt, bn-translate and the tests agree on them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNC_COMPILER_INITALL_H
+#define BNC_COMPILER_INITALL_H
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace bnc {
+
+/// Adds the bn and nn dialects and the upstream dialects that bnc programs use
+/// beside them (func, arith, tensor, math).
+void registerAllDialects(mlir::DialectRegistry &registry);
+
+/// Registers the bnc passes and pipelines and the upstream cleanups they use
+/// (canonicalize, cse, symbol-dce) with the global pass registry.
+void registerAllPasses();
+
+} // namespace bnc
+
+#endif // BNC_COMPILER_INITALL_H

@@ -1,0 +1,50 @@
+//===- BNDialect.cpp - The Batch Normalization dialect --------------------===//
+//
+// Part of bnc. Registers the bn ops and attributes with the dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/bn/IR/BNDialect.h"
+
+#include "dialects/bn/IR/BNOps.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace bnc::bn;
+
+#include "dialects/bn/IR/BNDialect.cpp.inc"
+
+#include "dialects/bn/IR/BNEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/bn/IR/BNAttrs.cpp.inc"
+
+void BNDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/bn/IR/BNOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/bn/IR/BNAttrs.cpp.inc"
+      >();
+}
+
+LogicalResult BNDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attribute) {
+  if (attribute.getName() != kModeAttrName)
+    return op->emitError("unknown bn dialect attribute '")
+           << attribute.getName().getValue()
+           << "'; the only one is 'bn.mode' on an entry-point function";
+  auto mode = dyn_cast<StringAttr>(attribute.getValue());
+  if (!mode || (mode.getValue() != "train" && mode.getValue() != "infer"))
+    return op->emitError("bn.mode must be \"train\" or \"infer\", but got ")
+           << attribute.getValue();
+  if (!isa<SymbolOpInterface>(op))
+    return op->emitError("bn.mode marks an entry point, so it belongs on a "
+                         "function, not on '")
+           << op->getName() << "'";
+  return success();
+}

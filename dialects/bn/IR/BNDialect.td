@@ -1,0 +1,53 @@
+//===- BNDialect.td - The Batch Normalization dialect ------*- tablegen -*-===//
+//
+// Part of bnc. The `bn` dialect: Batch Normalization with its mode in the op.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNC_DIALECTS_BN_IR_BNDIALECT_TD
+#define BNC_DIALECTS_BN_IR_BNDIALECT_TD
+
+include "mlir/IR/OpBase.td"
+
+def BN_Dialect : Dialect {
+  let name = "bn";
+  let cppNamespace = "::bnc::bn";
+  let summary = "Batch Normalization with explicit training, inference and gradient ops";
+  let description = [{
+    The `bn` dialect makes the mode of Batch Normalization part of the program.
+    Training (`bn.batch_norm_train`), inference (`bn.batch_norm_infer`) and the
+    gradient (`bn.batch_norm_grad`) are different operations, so the classic
+    bugs of a run-time mode flag become compile-time facts.
+
+    Running statistics are threaded explicitly, like StableHLO: they enter a
+    training op as operands and leave it as results. Nothing is updated in
+    place.
+
+    Tensors are ranked tensors of `f32`. `feature_axis` names the channel
+    dimension `C` (1 for NCHW, 3 or -1 for NHWC; negative values count from the
+    end), every per-channel operand is a `tensor<Cxf32>`, and `m` is the number
+    of elements per channel: the product of all other dimensions.
+
+    Entry points say their mode with a discardable attribute on the function:
+
+    ```mlir
+    func.func @predict(...) attributes {bn.mode = "infer"} { ... }
+    ```
+
+    The decomposed ops `bn.stats` and `bn.affine` are what lowering and folding
+    produce: per-channel statistics, and a per-channel `x * mul + add`.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+
+  let extraClassDeclaration = [{
+    /// `bn.mode`: the discardable attribute that makes a function an entry
+    /// point of the given mode, "train" or "infer".
+    static constexpr ::llvm::StringLiteral kModeAttrName = "bn.mode";
+  }];
+}
+
+class BN_Op<string mnemonic, list<Trait> traits = []>
+    : Op<BN_Dialect, mnemonic, traits>;
+
+#endif // BNC_DIALECTS_BN_IR_BNDIALECT_TD

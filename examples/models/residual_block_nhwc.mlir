@@ -1,0 +1,37 @@
+// A ResNet basic block in training mode, NHWC: two conv -> BN stages and an
+// identity shortcut, channels last (HWIO filters, feature_axis = -1).
+//
+//   x -> conv1 -> bn1 -> relu -> conv2 -> bn2 -> (+ x) -> relu
+func.func @train_step(%x: tensor<8x16x16x16xf32>,
+                      %conv1_weight: tensor<3x3x16x16xf32>,
+                      %bn1_weight: tensor<16xf32>, %bn1_bias: tensor<16xf32>,
+                      %bn1_running_mean: tensor<16xf32>,
+                      %bn1_running_var: tensor<16xf32>,
+                      %conv2_weight: tensor<3x3x16x16xf32>,
+                      %bn2_weight: tensor<16xf32>, %bn2_bias: tensor<16xf32>,
+                      %bn2_running_mean: tensor<16xf32>,
+                      %bn2_running_var: tensor<16xf32>)
+    -> (tensor<8x16x16x16xf32>, tensor<16xf32>, tensor<16xf32>,
+        tensor<16xf32>, tensor<16xf32>)
+    attributes {bn.mode = "train"} {
+  %conv1 = nn.conv2d %x, %conv1_weight
+      {padding = array<i64: 1, 1, 1, 1>, layout = #nn.layout<nhwc>}
+      : tensor<8x16x16x16xf32>, tensor<3x3x16x16xf32> -> tensor<8x16x16x16xf32>
+  %y1, %mean1, %var1, %batch_mean1, %batch_inv_std1 =
+      bn.batch_norm_train %conv1, %bn1_weight, %bn1_bias, %bn1_running_mean,
+                          %bn1_running_var {feature_axis = -1 : i64}
+          : tensor<8x16x16x16xf32>, tensor<16xf32>
+  %relu1 = nn.relu %y1 : tensor<8x16x16x16xf32>
+  %conv2 = nn.conv2d %relu1, %conv2_weight
+      {padding = array<i64: 1, 1, 1, 1>, layout = #nn.layout<nhwc>}
+      : tensor<8x16x16x16xf32>, tensor<3x3x16x16xf32> -> tensor<8x16x16x16xf32>
+  %y2, %mean2, %var2, %batch_mean2, %batch_inv_std2 =
+      bn.batch_norm_train %conv2, %bn2_weight, %bn2_bias, %bn2_running_mean,
+                          %bn2_running_var {feature_axis = -1 : i64}
+          : tensor<8x16x16x16xf32>, tensor<16xf32>
+  %sum = nn.add %y2, %x : tensor<8x16x16x16xf32>
+  %out = nn.relu %sum : tensor<8x16x16x16xf32>
+  return %out, %mean1, %var1, %mean2, %var2
+      : tensor<8x16x16x16xf32>, tensor<16xf32>, tensor<16xf32>,
+        tensor<16xf32>, tensor<16xf32>
+}
