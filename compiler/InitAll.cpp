@@ -7,6 +7,7 @@
 
 #include "compiler/InitAll.h"
 
+#include "compiler/Transforms/Passes.h"
 #include "dialects/bn/IR/BNDialect.h"
 #include "dialects/nn/IR/NNDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -26,4 +27,6 @@ void bnc::registerAllPasses() {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
+  registerBNCPasses();
+  registerPipelines();
 }

@@ -32,12 +32,40 @@ void BNDialect::initialize() {
       >();
 }
 
+std::optional<EntryMode> bnc::bn::getEntryMode(Operation *op) {
+  auto mode = op->getAttrOfType<StringAttr>(BNDialect::kModeAttrName);
+  if (!mode)
+    return std::nullopt;
+  if (mode.getValue() == "train")
+    return EntryMode::Train;
+  if (mode.getValue() == "infer")
+    return EntryMode::Infer;
+  return std::nullopt;
+}
+
+void bnc::bn::setEntryMode(Operation *op, EntryMode mode) {
+  op->setAttr(BNDialect::kModeAttrName,
+              StringAttr::get(op->getContext(), stringifyEntryMode(mode)));
+}
+
+StringRef bnc::bn::stringifyEntryMode(EntryMode mode) {
+  return mode == EntryMode::Train ? "train" : "infer";
+}
+
 LogicalResult BNDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attribute) {
+  if (attribute.getName() == kDerivedFromAttrName) {
+    if (!isa<FlatSymbolRefAttr>(attribute.getValue()))
+      return op->emitError("bn.derived_from must name the training entry "
+                           "point, like @train_step, but got ")
+             << attribute.getValue();
+    return success();
+  }
   if (attribute.getName() != kModeAttrName)
     return op->emitError("unknown bn dialect attribute '")
            << attribute.getName().getValue()
-           << "'; the only one is 'bn.mode' on an entry-point function";
+           << "'; bn knows 'bn.mode' and 'bn.derived_from' on entry-point "
+              "functions";
   auto mode = dyn_cast<StringAttr>(attribute.getValue());
   if (!mode || (mode.getValue() != "train" && mode.getValue() != "infer"))
     return op->emitError("bn.mode must be \"train\" or \"infer\", but got ")

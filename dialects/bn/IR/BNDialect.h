@@ -11,4 +11,20 @@
 
 #include "dialects/bn/IR/BNDialect.h.inc"
 
+namespace bnc::bn {
+
+/// The mode an entry point declares with `bn.mode`.
+enum class EntryMode { Train, Infer };
+
+/// The `bn.mode` of `op`, or std::nullopt when it declares none.
+std::optional<EntryMode> getEntryMode(mlir::Operation *op);
+
+/// Marks `op` as an entry point of `mode`.
+void setEntryMode(mlir::Operation *op, EntryMode mode);
+
+/// The spelling of `mode` in `bn.mode`: "train" or "infer".
+llvm::StringRef stringifyEntryMode(EntryMode mode);
+
+} // namespace bnc::bn
+
 #endif // BNC_DIALECTS_BN_IR_BNDIALECT_H

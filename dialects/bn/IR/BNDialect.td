@@ -44,6 +44,10 @@ def BN_Dialect : Dialect {
     /// `bn.mode`: the discardable attribute that makes a function an entry
     /// point of the given mode, "train" or "infer".
     static constexpr ::llvm::StringLiteral kModeAttrName = "bn.mode";
+    /// `bn.derived_from`: on an entry point that bn-derive-inference made,
+    /// the training entry point it was derived from.
+    static constexpr ::llvm::StringLiteral kDerivedFromAttrName =
+        "bn.derived_from";
   }];
 }
 

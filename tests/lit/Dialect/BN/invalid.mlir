@@ -236,7 +236,7 @@ func.func @mode_not_a_string() attributes {bn.mode = true} {
 
 // -----
 
-// expected-error @+1 {{unknown bn dialect attribute 'bn.training'; the only one is 'bn.mode' on an entry-point function}}
+// expected-error @+1 {{unknown bn dialect attribute 'bn.training'; bn knows 'bn.mode' and 'bn.derived_from' on entry-point functions}}
 func.func @unknown_attr() attributes {bn.training} {
   return
 }
@@ -245,4 +245,11 @@ func.func @unknown_attr() attributes {bn.training} {
 
 // expected-error @+1 {{bn.mode marks an entry point, so it belongs on a function, not on 'builtin.module'}}
 module attributes {bn.mode = "train"} {
+}
+
+// -----
+
+// expected-error @+1 {{bn.derived_from must name the training entry point, like @train_step, but got "train_step"}}
+func.func @derived_from_string() attributes {bn.derived_from = "train_step"} {
+  return
 }

@@ -1,0 +1,171 @@
+//===- BNDeriveInference.cpp - Inference entry points from training ones --===//
+//
+// Part of bnc. The bn-derive-inference pass: @f_infer is derived from @f, so
+// the training and the inference program cannot disagree.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+
+#include "dialects/bn/IR/BNOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace bnc {
+#define GEN_PASS_DEF_BNDERIVEINFERENCEPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace bnc
+
+using namespace mlir;
+using namespace bnc;
+
+namespace {
+
+/// The ops of `func` that compute from training-only values: the new running
+/// statistics and the batch statistics of its bn.batch_norm_train ops.
+llvm::SetVector<Operation *> opsUsingTrainingState(func::FuncOp func) {
+  SmallVector<Value> worklist;
+  func.walk([&](bn::BatchNormTrainOp op) {
+    llvm::append_range(worklist, op->getResults().drop_front());
+  });
+  llvm::SetVector<Operation *> tainted;
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      if (tainted.insert(user))
+        llvm::append_range(worklist, user->getResults());
+    }
+  }
+  return tainted;
+}
+
+/// Turns the clone of a training entry point into its inference version.
+void convertToInference(func::FuncOp func) {
+  llvm::SetVector<Operation *> tainted = opsUsingTrainingState(func);
+
+  // Keep the results that do not depend on training state.
+  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+  SmallVector<Value> kept;
+  SmallVector<Type> keptTypes;
+  for (Value operand : ret.getOperands()) {
+    Operation *def = operand.getDefiningOp();
+    bool trainingOnly =
+        def && (tainted.contains(def) ||
+                (isa<bn::BatchNormTrainOp>(def) &&
+                 cast<OpResult>(operand).getResultNumber() != 0));
+    if (!trainingOnly) {
+      kept.push_back(operand);
+      keptTypes.push_back(operand.getType());
+    }
+  }
+  IRRewriter rewriter(func.getContext());
+  rewriter.setInsertionPoint(ret);
+  func::ReturnOp::create(rewriter, ret.getLoc(), kept);
+  tainted.remove(ret);
+  rewriter.eraseOp(ret);
+  func.setType(FunctionType::get(func.getContext(),
+                                 func.getArgumentTypes(), keptTypes));
+
+  // Erase what computed from training state. Every user of a tainted op is
+  // tainted too, so none is left behind with a dangling operand.
+  for (Operation *op : tainted)
+    op->dropAllUses();
+  for (Operation *op : tainted)
+    rewriter.eraseOp(op);
+
+  func.walk([&](bn::BatchNormTrainOp train) {
+    rewriter.setInsertionPoint(train);
+    auto infer = bn::BatchNormInferOp::create(
+        rewriter, train.getLoc(), train.getX(), train.getScale(),
+        train.getOffset(), train.getRunningMean(), train.getRunningVar(),
+        train.getEpsilonAttr(), train.getFeatureAxisAttr(),
+        /*frozen=*/nullptr);
+    rewriter.replaceAllUsesWith(train.getY(), infer.getY());
+    rewriter.eraseOp(train);
+  });
+
+  // What only fed the removed results (gradients, say) is dead now.
+  (void)runRegionDCE(rewriter, func->getRegions());
+}
+
+/// Whether `func` calls a function that contains BN ops.
+func::CallOp findCallIntoBN(func::FuncOp func, SymbolTableCollection &symbols) {
+  func::CallOp found;
+  func.walk([&](func::CallOp call) {
+    auto callee =
+        symbols.lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+    if (!callee || callee.isExternal())
+      return WalkResult::advance();
+    bool hasBN = callee
+                     .walk([](Operation *op) {
+                       return isa<bn::BNDialect>(op->getDialect())
+                                  ? WalkResult::interrupt()
+                                  : WalkResult::advance();
+                     })
+                     .wasInterrupted();
+    if (!hasBN)
+      return WalkResult::advance();
+    found = call;
+    return WalkResult::interrupt();
+  });
+  return found;
+}
+
+struct BNDeriveInferencePass
+    : public bnc::impl::BNDeriveInferencePassBase<BNDeriveInferencePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbolTable(module);
+    SymbolTableCollection symbols;
+
+    SmallVector<func::FuncOp> trainEntries;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (bn::getEntryMode(func) == bn::EntryMode::Train && !func.isExternal())
+        trainEntries.push_back(func);
+
+    for (func::FuncOp entry : trainEntries) {
+      std::string name = (entry.getName() + "_infer").str();
+      if (Operation *existing = symbolTable.lookup(name)) {
+        auto derivedFrom = existing->getAttrOfType<FlatSymbolRefAttr>(
+            bn::BNDialect::kDerivedFromAttrName);
+        if (!derivedFrom || derivedFrom.getValue() != entry.getName()) {
+          InFlightDiagnostic diag =
+              entry.emitError()
+              << "cannot derive inference entry point @" << name << " from @"
+              << entry.getName()
+              << ": a symbol of that name exists and was not derived from "
+                 "it; rename one of them";
+          diag.attachNote(existing->getLoc()) << "existing @" << name;
+          signalPassFailure();
+          continue;
+        }
+        // Derived before: derive it again from the current @f.
+        symbolTable.erase(existing);
+      }
+      if (func::CallOp call = findCallIntoBN(entry, symbols)) {
+        InFlightDiagnostic diag =
+            entry.emitError()
+            << "cannot derive inference entry point @" << name
+            << ": @" << entry.getName()
+            << " reaches BN ops through a call; inline the callee first";
+        diag.attachNote(call.getLoc()) << "call here";
+        signalPassFailure();
+        continue;
+      }
+
+      auto derived = cast<func::FuncOp>(entry->clone());
+      derived.setName(name);
+      bn::setEntryMode(derived, bn::EntryMode::Infer);
+      derived->setAttr(bn::BNDialect::kDerivedFromAttrName,
+                       FlatSymbolRefAttr::get(entry.getNameAttr()));
+      symbolTable.insert(derived, std::next(Block::iterator(entry)));
+      convertToInference(derived);
+    }
+  }
+};
+
+} // namespace
