@@ -1,0 +1,12 @@
+// Classic BN bug 1: the inference path runs BN in training mode, so every
+// prediction is normalised with the statistics of its own batch.
+// `bn-opt --bn-verify-modes` rejects it.
+func.func @predict(%x: tensor<8x16x16x16xf32>, %weight: tensor<16xf32>,
+                   %bias: tensor<16xf32>, %running_mean: tensor<16xf32>,
+                   %running_var: tensor<16xf32>) -> tensor<8x16x16x16xf32>
+    attributes {bn.mode = "infer"} {
+  %y, %new_mean, %new_var, %batch_mean, %batch_inv_std =
+      bn.batch_norm_train %x, %weight, %bias, %running_mean, %running_var
+          : tensor<8x16x16x16xf32>, tensor<16xf32>
+  return %y : tensor<8x16x16x16xf32>
+}
