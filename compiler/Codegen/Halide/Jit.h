@@ -1,0 +1,42 @@
+//===- Jit.h - Run a lowered pipeline through Halide's JIT ------*- C++ -*-===//
+//
+// Part of bnc. What bn-run's Halide back end and the end-to-end tests use.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNC_COMPILER_CODEGEN_HALIDE_JIT_H
+#define BNC_COMPILER_CODEGEN_HALIDE_JIT_H
+
+#include "compiler/Codegen/Halide/Lowering.h"
+#include "compiler/Support/Npy.h"
+
+#include <string>
+#include <vector>
+
+namespace bnc::halide {
+
+/// A compiled pipeline, ready to run many times.
+class JitPipeline {
+public:
+  /// Schedules `lowered` for the host CPU and compiles it. On failure,
+  /// `error` says why and `valid()` is false.
+  JitPipeline(LoweredPipeline lowered, std::string &error);
+
+  bool valid() const { return compiled; }
+
+  /// Runs on `inputs` (in argument order, shapes as declared) and fills
+  /// `outputs`. Returns false with `error` set on wrong inputs or a Halide
+  /// run-time error.
+  bool run(const std::vector<HostTensor> &inputs,
+           std::vector<HostTensor> &outputs, std::string &error);
+
+private:
+  LoweredPipeline lowered;
+  Halide::Pipeline pipeline;
+  Halide::Target target;
+  bool compiled = false;
+};
+
+} // namespace bnc::halide
+
+#endif // BNC_COMPILER_CODEGEN_HALIDE_JIT_H

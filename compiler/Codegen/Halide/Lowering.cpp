@@ -1,0 +1,557 @@
+//===- Lowering.cpp - bn/nn functions to Halide pipelines -----------------===//
+//
+// Part of bnc. See Lowering.h. One lowering rule per op, each a direct
+// transcription of the op's formula; statistics are accumulated in double
+// and in two passes (mean, then squared deviations), so large means do not
+// swallow small variances.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Halide/Lowering.h"
+
+#include "dialects/bn/IR/BNOps.h"
+#include "dialects/nn/IR/NNOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace bnc;
+using namespace bnc::halide;
+using Halide::Expr;
+using Halide::Func;
+using Halide::Var;
+
+Halide::Pipeline LoweredPipeline::pipeline() const {
+  std::vector<Func> funcs;
+  for (const LoweredTensor &output : outputs)
+    funcs.push_back(output.func);
+  return Halide::Pipeline(funcs);
+}
+
+namespace {
+
+/// Halide lists dimensions innermost first; MLIR outermost first.
+template <typename T>
+std::vector<T> innermostFirst(ArrayRef<T> mlirOrder) {
+  return std::vector<T>(mlirOrder.rbegin(), mlirOrder.rend());
+}
+
+std::vector<Var> makeVars(size_t rank) {
+  std::vector<Var> vars;
+  for (size_t d = 0; d < rank; ++d)
+    vars.emplace_back("d" + std::to_string(d));
+  return vars;
+}
+
+std::vector<Expr> asExprs(ArrayRef<Var> vars) {
+  return std::vector<Expr>(vars.begin(), vars.end());
+}
+
+/// `tensor` at `indices`, given in MLIR order.
+Expr at(const LoweredTensor &tensor, ArrayRef<Expr> indices) {
+  return tensor.func(innermostFirst(indices));
+}
+
+int64_t product(ArrayRef<int64_t> sizes) {
+  int64_t result = 1;
+  for (int64_t size : sizes)
+    result *= size;
+  return result;
+}
+
+class Lowerer {
+public:
+  explicit Lowerer(LoweredPipeline &pipeline) : pipeline(pipeline) {}
+
+  /// Lowers the body of `func` with its arguments bound to `arguments`;
+  /// `results` receives what it returns.
+  LogicalResult lowerBody(func::FuncOp func, ArrayRef<LoweredTensor> arguments,
+                          SmallVectorImpl<LoweredTensor> &results);
+
+private:
+  LogicalResult lower(Operation *op);
+  LogicalResult lowerConstant(arith::ConstantOp op);
+  LogicalResult lowerCall(func::CallOp op);
+  LogicalResult lowerTrain(bn::BatchNormTrainOp op);
+  LogicalResult lowerInfer(bn::BatchNormInferOp op);
+  LogicalResult lowerGrad(bn::BatchNormGradOp op);
+  LogicalResult lowerStats(bn::StatsOp op);
+  LogicalResult lowerAffine(bn::AffineOp op);
+  LogicalResult lowerConv(nn::Conv2DOp op);
+  LogicalResult lowerDense(nn::DenseOp op);
+
+  /// A new Func named after `name`, recorded for the schedule.
+  Func newFunc(const std::string &name, FuncRole role) {
+    Func func(name + "_" + std::to_string(counter++));
+    pipeline.funcs.emplace_back(func, role);
+    return func;
+  }
+
+  /// Defines `result` element-wise as `fn` of `op`'s operands at each index.
+  LogicalResult elementwise(Operation *op, const std::string &name,
+                            const std::function<Expr(ArrayRef<Expr>)> &fn);
+
+  /// Defines `result` (of `x`'s shape) as `fn(element, channel index)`.
+  LoweredTensor perElement(const std::string &name, const LoweredTensor &x,
+                           int64_t channelDim,
+                           const std::function<Expr(Expr, Expr)> &fn);
+
+  /// A per-channel Func, in double: the sum over every dimension of `shape`
+  /// but `channelDim` of `term(indices)`, indices in MLIR order.
+  Func channelSum(const std::string &name, ArrayRef<int64_t> shape,
+                  int64_t channelDim,
+                  const std::function<Expr(ArrayRef<Expr>)> &term);
+
+  /// A per-channel Func of `channels` elements defined by `fn(channel)`.
+  LoweredTensor perChannel(const std::string &name, int64_t channels,
+                           const std::function<Expr(Expr)> &fn);
+
+  const LoweredTensor &get(Value value) { return values->find(value)->second; }
+  void set(Value value, LoweredTensor tensor) {
+    (*values)[value] = std::move(tensor);
+  }
+
+  LoweredPipeline &pipeline;
+  DenseMap<Value, LoweredTensor> *values = nullptr;
+  SymbolTableCollection symbols;
+  int counter = 0;
+};
+
+/// The static shape of `type`, or an error at `op` naming `what`.
+FailureOr<SmallVector<int64_t>> staticShape(Operation *op, Type type,
+                                            const Twine &what) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  if (tensorType && tensorType.hasStaticShape() &&
+      tensorType.getElementType().isF32())
+    return SmallVector<int64_t>(tensorType.getShape());
+  if (type.isF32())
+    return SmallVector<int64_t>();
+  return op->emitError("the Halide back end needs static shapes of f32, but ")
+         << what << " is " << type
+         << "; give the entry point static shapes";
+}
+
+LogicalResult Lowerer::lowerBody(func::FuncOp func,
+                                 ArrayRef<LoweredTensor> arguments,
+                                 SmallVectorImpl<LoweredTensor> &results) {
+  if (func.isExternal() || !func.getBody().hasOneBlock())
+    return func.emitError("the Halide back end needs @")
+           << func.getName() << " to have a body of one block";
+  DenseMap<Value, LoweredTensor> locals;
+  DenseMap<Value, LoweredTensor> *caller = values;
+  values = &locals;
+  for (auto [argument, tensor] : llvm::zip(func.getArguments(), arguments))
+    set(argument, tensor);
+
+  LogicalResult status = success();
+  for (Operation &op : func.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value operand : ret.getOperands())
+        results.push_back(get(operand));
+      break;
+    }
+    for (auto [index, result] : llvm::enumerate(op.getResults()))
+      if (failed(staticShape(&op, result.getType(),
+                             "result #" + Twine(index)))) {
+        status = failure();
+        break;
+      }
+    if (failed(status) || failed(status = lower(&op)))
+      break;
+  }
+  values = caller;
+  return status;
+}
+
+LogicalResult Lowerer::lower(Operation *op) {
+  using Args = ArrayRef<Expr>;
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](arith::ConstantOp constant) { return lowerConstant(constant); })
+      .Case([&](func::CallOp call) { return lowerCall(call); })
+      .Case([&](arith::AddFOp) {
+        return elementwise(op, "add", [](Args v) { return v[0] + v[1]; });
+      })
+      .Case([&](arith::SubFOp) {
+        return elementwise(op, "sub", [](Args v) { return v[0] - v[1]; });
+      })
+      .Case([&](arith::MulFOp) {
+        return elementwise(op, "mul", [](Args v) { return v[0] * v[1]; });
+      })
+      .Case([&](arith::DivFOp) {
+        return elementwise(op, "div", [](Args v) { return v[0] / v[1]; });
+      })
+      .Case([&](arith::NegFOp) {
+        return elementwise(op, "neg", [](Args v) { return -v[0]; });
+      })
+      .Case([&](arith::MaximumFOp) {
+        return elementwise(op, "max",
+                           [](Args v) { return Halide::max(v[0], v[1]); });
+      })
+      .Case([&](math::RsqrtOp) {
+        return elementwise(op, "rsqrt",
+                           [](Args v) { return 1.0f / Halide::sqrt(v[0]); });
+      })
+      .Case([&](math::SqrtOp) {
+        return elementwise(op, "sqrt", [](Args v) { return Halide::sqrt(v[0]); });
+      })
+      .Case([&](nn::ReluOp) {
+        return elementwise(op, "relu",
+                           [](Args v) { return Halide::max(v[0], 0.0f); });
+      })
+      .Case([&](nn::AddOp) {
+        return elementwise(op, "residual_add",
+                           [](Args v) { return v[0] + v[1]; });
+      })
+      .Case([&](bn::BatchNormTrainOp train) { return lowerTrain(train); })
+      .Case([&](bn::BatchNormInferOp infer) { return lowerInfer(infer); })
+      .Case([&](bn::BatchNormGradOp grad) { return lowerGrad(grad); })
+      .Case([&](bn::StatsOp stats) { return lowerStats(stats); })
+      .Case([&](bn::AffineOp affine) { return lowerAffine(affine); })
+      .Case([&](nn::Conv2DOp conv) { return lowerConv(conv); })
+      .Case([&](nn::DenseOp dense) { return lowerDense(dense); })
+      .Default([&](Operation *) -> LogicalResult {
+        return op->emitError("the Halide back end cannot lower '")
+               << op->getName() << "'";
+      });
+}
+
+LogicalResult
+Lowerer::elementwise(Operation *op, const std::string &name,
+                     const std::function<Expr(ArrayRef<Expr>)> &fn) {
+  auto type = cast<ShapedType>(op->getResult(0).getType());
+  std::vector<Var> vars = makeVars(type.getRank());
+  std::vector<Expr> indices = asExprs(vars);
+  std::vector<Expr> operands;
+  for (Value operand : op->getOperands())
+    operands.push_back(at(get(operand), indices));
+  Func func = newFunc(name, FuncRole::Elementwise);
+  func(innermostFirst(ArrayRef<Var>(vars))) = fn(operands);
+  set(op->getResult(0), {func, SmallVector<int64_t>(type.getShape())});
+  return success();
+}
+
+LoweredTensor Lowerer::perElement(const std::string &name,
+                                  const LoweredTensor &x, int64_t channelDim,
+                                  const std::function<Expr(Expr, Expr)> &fn) {
+  std::vector<Var> vars = makeVars(x.shape.size());
+  Func func = newFunc(name, FuncRole::Elementwise);
+  func(innermostFirst(ArrayRef<Var>(vars))) =
+      fn(at(x, asExprs(vars)), vars[channelDim]);
+  return {func, x.shape};
+}
+
+Func Lowerer::channelSum(const std::string &name, ArrayRef<int64_t> shape,
+                         int64_t channelDim,
+                         const std::function<Expr(ArrayRef<Expr>)> &term) {
+  Var channel("c");
+  std::vector<Halide::Range> ranges; // innermost first
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d)
+    if (d != channelDim)
+      ranges.emplace_back(0, static_cast<int>(shape[d]));
+
+  Func func = newFunc(name, FuncRole::Reduction);
+  if (ranges.empty()) {
+    func(channel) = Halide::cast<double>(term({Expr(channel)}));
+    return func;
+  }
+  Halide::RDom r(ranges);
+  std::vector<Expr> indices(shape.size());
+  int k = static_cast<int>(ranges.size()) - 1;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+    indices[d] = d == channelDim ? Expr(channel) : Expr(r[k--]);
+  func(channel) = Halide::cast<double>(0);
+  func(channel) += Halide::cast<double>(term(indices));
+  return func;
+}
+
+LoweredTensor Lowerer::perChannel(const std::string &name, int64_t channels,
+                                  const std::function<Expr(Expr)> &fn) {
+  Var channel("c");
+  Func func = newFunc(name, FuncRole::PerChannel);
+  func(channel) = fn(channel);
+  return {func, {channels}};
+}
+
+LogicalResult Lowerer::lowerConstant(arith::ConstantOp op) {
+  Attribute value = op.getValue();
+  if (auto scalar = dyn_cast<FloatAttr>(value)) {
+    Func func = newFunc("scalar", FuncRole::Elementwise);
+    func() = Expr(static_cast<float>(scalar.getValueAsDouble()));
+    set(op.getResult(), {func, {}});
+    return success();
+  }
+  auto elements = dyn_cast<DenseElementsAttr>(value);
+  if (!elements || !elements.getElementType().isF32())
+    return op.emitError("the Halide back end supports f32 constants only");
+  SmallVector<int64_t> shape(elements.getType().getShape());
+  std::vector<int> extents;
+  for (int64_t size : llvm::reverse(shape))
+    extents.push_back(static_cast<int>(size));
+  Halide::Buffer<float> buffer(extents);
+  // Halide's dense buffers store the innermost dimension first, which is
+  // MLIR's row-major order.
+  int64_t index = 0;
+  for (float element : elements.getValues<float>())
+    buffer.data()[index++] = element;
+  Func func = newFunc("constant", FuncRole::Elementwise);
+  std::vector<Var> vars = makeVars(shape.size());
+  std::vector<Expr> args = innermostFirst(ArrayRef<Expr>(asExprs(vars)));
+  func(innermostFirst(ArrayRef<Var>(vars))) = buffer(args);
+  set(op.getResult(), {func, shape});
+  return success();
+}
+
+LogicalResult Lowerer::lowerCall(func::CallOp op) {
+  auto callee =
+      symbols.lookupNearestSymbolFrom<func::FuncOp>(op, op.getCalleeAttr());
+  if (!callee)
+    return op.emitError("cannot find @") << op.getCallee();
+  SmallVector<LoweredTensor> arguments, results;
+  for (Value operand : op.getOperands())
+    arguments.push_back(get(operand));
+  if (failed(lowerBody(callee, arguments, results)))
+    return failure();
+  for (auto [result, tensor] : llvm::zip(op.getResults(), results))
+    set(result, tensor);
+  return success();
+}
+
+LogicalResult Lowerer::lowerTrain(bn::BatchNormTrainOp op) {
+  const LoweredTensor &x = get(op.getX());
+  int64_t channelDim = op.getChannelDim();
+  int64_t channels = x.shape[channelDim];
+  double samples = static_cast<double>(product(x.shape) / channels);
+  Func sum = channelSum("sum", x.shape, channelDim,
+                        [&](ArrayRef<Expr> i) { return at(x, i); });
+  Func meanD = newFunc("mean_f64", FuncRole::Elementwise);
+  Var c("c");
+  meanD(c) = sum(c) / Expr(samples);
+  Func squares =
+      channelSum("squared_deviation", x.shape, channelDim, [&](ArrayRef<Expr> i) {
+        Expr deviation = Halide::cast<double>(at(x, i)) - meanD(i[channelDim]);
+        return deviation * deviation;
+      });
+  double epsilon = op.getEpsilon().convertToFloat();
+  double momentum = op.getMomentum().convertToFloat();
+  double bessel = op.getRunningVarUpdate() == bn::VarianceEstimator::unbiased
+                      ? samples / (samples - 1.0)
+                      : 1.0;
+
+  LoweredTensor mean = perChannel("batch_mean", channels, [&](Expr ch) {
+    return Halide::cast<float>(meanD(ch));
+  });
+  LoweredTensor invStd = perChannel("batch_inv_std", channels, [&](Expr ch) {
+    return Halide::cast<float>(
+        Expr(1.0) / Halide::sqrt(squares(ch) / Expr(samples) + Expr(epsilon)));
+  });
+  const LoweredTensor &scale = get(op.getScale()), &offset = get(op.getOffset());
+  const LoweredTensor &runningMean = get(op.getRunningMean());
+  const LoweredTensor &runningVar = get(op.getRunningVar());
+  LoweredTensor newMean = perChannel("new_running_mean", channels, [&](Expr ch) {
+    return Halide::cast<float>(
+        Expr(1.0 - momentum) * Halide::cast<double>(runningMean.func(ch)) +
+        Expr(momentum) * meanD(ch));
+  });
+  LoweredTensor newVar = perChannel("new_running_var", channels, [&](Expr ch) {
+    return Halide::cast<float>(
+        Expr(1.0 - momentum) * Halide::cast<double>(runningVar.func(ch)) +
+        Expr(momentum * bessel / samples) * squares(ch));
+  });
+  LoweredTensor y = perElement("normalized", x, channelDim, [&](Expr v, Expr ch) {
+    return (v - mean.func(ch)) * invStd.func(ch) * scale.func(ch) +
+           offset.func(ch);
+  });
+  set(op.getY(), y);
+  set(op.getNewRunningMean(), newMean);
+  set(op.getNewRunningVar(), newVar);
+  set(op.getBatchMean(), mean);
+  set(op.getBatchInvStd(), invStd);
+  return success();
+}
+
+LogicalResult Lowerer::lowerInfer(bn::BatchNormInferOp op) {
+  const LoweredTensor &x = get(op.getX());
+  const LoweredTensor &scale = get(op.getScale()), &offset = get(op.getOffset());
+  const LoweredTensor &mean = get(op.getMean()), &var = get(op.getVar());
+  float epsilon = op.getEpsilon().convertToFloat();
+  set(op.getY(),
+      perElement("inference_bn", x, op.getChannelDim(), [&](Expr v, Expr c) {
+        return (v - mean.func(c)) / Halide::sqrt(var.func(c) + epsilon) *
+                   scale.func(c) +
+               offset.func(c);
+      }));
+  return success();
+}
+
+LogicalResult Lowerer::lowerGrad(bn::BatchNormGradOp op) {
+  const LoweredTensor &x = get(op.getX()), &dy = get(op.getDy());
+  const LoweredTensor &scale = get(op.getScale());
+  const LoweredTensor &mean = get(op.getBatchMean());
+  const LoweredTensor &invStd = get(op.getBatchInvStd());
+  int64_t channelDim = op.getChannelDim();
+  int64_t channels = x.shape[channelDim];
+  float samples = static_cast<float>(product(x.shape) / channels);
+  auto xhat = [&](ArrayRef<Expr> i) {
+    Expr c = i[channelDim];
+    return (at(x, i) - mean.func(c)) * invStd.func(c);
+  };
+  Func doffsetD = channelSum("doffset_sum", x.shape, channelDim,
+                             [&](ArrayRef<Expr> i) { return at(dy, i); });
+  Func dscaleD = channelSum("dscale_sum", x.shape, channelDim,
+                            [&](ArrayRef<Expr> i) { return at(dy, i) * xhat(i); });
+  LoweredTensor doffset = perChannel("doffset", channels, [&](Expr c) {
+    return Halide::cast<float>(doffsetD(c));
+  });
+  LoweredTensor dscale = perChannel("dscale", channels, [&](Expr c) {
+    return Halide::cast<float>(dscaleD(c));
+  });
+  std::vector<Var> vars = makeVars(x.shape.size());
+  std::vector<Expr> i = asExprs(vars);
+  Expr c = vars[channelDim];
+  Func dx = newFunc("dx", FuncRole::Elementwise);
+  dx(innermostFirst(ArrayRef<Var>(vars))) =
+      scale.func(c) * invStd.func(c) / samples *
+      (samples * at(dy, i) - doffset.func(c) - xhat(i) * dscale.func(c));
+  set(op.getDx(), {dx, x.shape});
+  set(op.getDscale(), dscale);
+  set(op.getDoffset(), doffset);
+  return success();
+}
+
+LogicalResult Lowerer::lowerStats(bn::StatsOp op) {
+  const LoweredTensor &x = get(op.getX());
+  int64_t channelDim = op.getChannelDim();
+  int64_t channels = x.shape[channelDim];
+  double samples = static_cast<double>(product(x.shape) / channels);
+  Func sum = channelSum("sum", x.shape, channelDim,
+                        [&](ArrayRef<Expr> i) { return at(x, i); });
+  Func meanD = newFunc("mean_f64", FuncRole::Elementwise);
+  Var c("c");
+  meanD(c) = sum(c) / Expr(samples);
+  Func squares =
+      channelSum("squared_deviation", x.shape, channelDim, [&](ArrayRef<Expr> i) {
+        Expr deviation = Halide::cast<double>(at(x, i)) - meanD(i[channelDim]);
+        return deviation * deviation;
+      });
+  set(op.getMean(), perChannel("mean", channels, [&](Expr ch) {
+        return Halide::cast<float>(meanD(ch));
+      }));
+  set(op.getVar(), perChannel("var", channels, [&](Expr ch) {
+        return Halide::cast<float>(squares(ch) / Expr(samples));
+      }));
+  return success();
+}
+
+LogicalResult Lowerer::lowerAffine(bn::AffineOp op) {
+  const LoweredTensor &x = get(op.getX());
+  const LoweredTensor &mul = get(op.getMul()), &add = get(op.getAdd());
+  set(op.getY(), perElement("affine", x, op.getChannelDim(), [&](Expr v, Expr c) {
+        return v * mul.func(c) + add.func(c);
+      }));
+  return success();
+}
+
+LogicalResult Lowerer::lowerConv(nn::Conv2DOp op) {
+  const LoweredTensor &input = get(op.getInput());
+  const LoweredTensor &filter = get(op.getFilter());
+  bool nchw = op.getLayout() == nn::Layout::nchw;
+  ArrayRef<int64_t> strides = op.getStrides(), padding = op.getPadding(),
+                    dilations = op.getDilations();
+  int64_t groups = op.getGroups();
+  int64_t channels = input.shape[op.getChannelDim()];
+  int64_t outChannels = filter.shape[op.getFilterOutputChannelDim()];
+  int64_t kernelH = filter.shape[op.getFilterHeightDim()];
+  int64_t kernelW = filter.shape[op.getFilterWidthDim()];
+  int groupIn = static_cast<int>(channels / groups);
+  int groupOut = static_cast<int>(outChannels / groups);
+  SmallVector<int64_t> outShape(
+      cast<RankedTensorType>(op.getOutput().getType()).getShape());
+
+  // Zero outside the input: the padding.
+  Halide::Region bounds;
+  for (int64_t size : llvm::reverse(input.shape))
+    bounds.emplace_back(0, static_cast<int>(size));
+  Func padded = Halide::BoundaryConditions::constant_exterior(
+      input.func, 0.0f, bounds);
+
+  Var n("n"), o("o"), y("y"), x("x");
+  Halide::RDom r(0, groupIn, 0, static_cast<int>(kernelW), 0,
+                 static_cast<int>(kernelH));
+  Expr ci = r[0], kw = r[1], kh = r[2];
+  Expr h = y * static_cast<int>(strides[0]) + kh * static_cast<int>(dilations[0]) -
+           static_cast<int>(padding[0]);
+  Expr w = x * static_cast<int>(strides[1]) + kw * static_cast<int>(dilations[1]) -
+           static_cast<int>(padding[2]);
+  Expr c = (o / groupOut) * groupIn + ci;
+  Expr inputValue = nchw ? padded(w, h, c, n) : padded(c, w, h, n);
+  Expr weight = nchw ? filter.func(kw, kh, ci, o) : filter.func(o, ci, kw, kh);
+
+  Func conv = newFunc("conv2d", FuncRole::Layer);
+  std::vector<Var> args = nchw ? std::vector<Var>{x, y, o, n}
+                               : std::vector<Var>{o, x, y, n};
+  Expr bias = op.getBias() ? get(op.getBias()).func(o) : Expr(0.0f);
+  conv(args) = bias;
+  conv(args) += inputValue * weight;
+  set(op.getOutput(), {conv, outShape});
+  return success();
+}
+
+LogicalResult Lowerer::lowerDense(nn::DenseOp op) {
+  const LoweredTensor &x = get(op.getX());
+  const LoweredTensor &weight = get(op.getWeight());
+  int64_t in = x.shape[1], out = weight.shape[0], batch = x.shape[0];
+  Var n("n"), o("o");
+  Halide::RDom r(0, static_cast<int>(in));
+  Func dense = newFunc("dense", FuncRole::Layer);
+  dense(o, n) = op.getBias() ? get(op.getBias()).func(o) : Expr(0.0f);
+  dense(o, n) += x.func(r, n) * weight.func(r, o);
+  set(op.getY(), {dense, {batch, out}});
+  return success();
+}
+
+} // namespace
+
+FailureOr<LoweredPipeline> bnc::halide::lowerToHalide(func::FuncOp func) {
+  LoweredPipeline pipeline;
+  pipeline.name = func.getName().str();
+  SmallVector<LoweredTensor> arguments;
+  for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
+    FailureOr<SmallVector<int64_t>> shape =
+        staticShape(func, type, "argument #" + Twine(index));
+    if (failed(shape))
+      return failure();
+    Halide::ImageParam param(Halide::Float(32), static_cast<int>(shape->size()),
+                             "arg" + std::to_string(index));
+    // Exactly the declared shape: the run time checks it.
+    for (auto [dim, size] : llvm::enumerate(llvm::reverse(*shape)))
+      param.dim(static_cast<int>(dim)).set_bounds(0, static_cast<int>(size));
+    pipeline.inputs.push_back(param);
+    pipeline.inputShapes.push_back(*shape);
+    std::vector<Var> vars = makeVars(shape->size());
+    Func input("input" + std::to_string(index));
+    input(innermostFirst(ArrayRef<Var>(vars))) =
+        param(innermostFirst(ArrayRef<Expr>(asExprs(vars))));
+    arguments.push_back({input, *shape});
+  }
+
+  Lowerer lowerer(pipeline);
+  SmallVector<LoweredTensor> results;
+  if (failed(lowerer.lowerBody(func, arguments, results)))
+    return failure();
+  for (auto [index, result] : llvm::enumerate(results)) {
+    // A Func of its own per output, even where an entry point returns an
+    // input or the same value twice.
+    std::vector<Var> vars = makeVars(result.shape.size());
+    Func output("result" + std::to_string(index));
+    output(innermostFirst(ArrayRef<Var>(vars))) =
+        result.func(innermostFirst(ArrayRef<Expr>(asExprs(vars))));
+    pipeline.outputs.push_back({output, result.shape});
+  }
+  return pipeline;
+}

@@ -1,0 +1,63 @@
+//===- Lowering.h - bn/nn functions to Halide pipelines ---------*- C++ -*-===//
+//
+// Part of bnc. Lowers one entry point of bn, nn, arith and math ops on static
+// shapes to a Halide pipeline: the algorithm only. Where and how it runs is
+// the schedule's business (CpuSchedule.h).
+//
+// A tensor<d0 x ... x dn> becomes a Halide Func over (xn, ..., x0): Halide
+// lists dimensions innermost first, MLIR outermost first.
+//
+// This header includes Halide.h: include it only where Halide is used.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNC_COMPILER_CODEGEN_HALIDE_LOWERING_H
+#define BNC_COMPILER_CODEGEN_HALIDE_LOWERING_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <Halide.h>
+
+#include <string>
+#include <vector>
+
+namespace mlir::func {
+class FuncOp;
+} // namespace mlir::func
+
+namespace bnc::halide {
+
+/// A Func with the shape (MLIR order) of the tensor it computes.
+struct LoweredTensor {
+  Halide::Func func;
+  llvm::SmallVector<int64_t> shape;
+};
+
+/// What a lowering knows about a Func it made, for the schedule.
+enum class FuncRole {
+  Elementwise, // pure, cheap: inline into its consumers
+  PerChannel,  // one value per channel (statistics): compute once, tiny
+  Reduction,   // per-channel sums: compute once, before their users
+  Layer,       // convolution or dense layer: compute once, on its own
+};
+
+/// One entry point as a Halide pipeline: inputs in argument order, outputs
+/// in result order, and every Func made on the way with its role.
+struct LoweredPipeline {
+  std::string name;
+  std::vector<Halide::ImageParam> inputs;
+  std::vector<llvm::SmallVector<int64_t>> inputShapes;
+  std::vector<LoweredTensor> outputs;
+  std::vector<std::pair<Halide::Func, FuncRole>> funcs;
+
+  Halide::Pipeline pipeline() const;
+};
+
+/// Lowers `func` (calls are inlined). Emits an error at the op or function it
+/// cannot lower: dynamic shapes, unknown ops.
+mlir::FailureOr<LoweredPipeline> lowerToHalide(mlir::func::FuncOp func);
+
+} // namespace bnc::halide
+
+#endif // BNC_COMPILER_CODEGEN_HALIDE_LOWERING_H

@@ -1,0 +1,240 @@
+//===- bn-run.cpp - Run an entry point of a bn program ---------------------===//
+//
+// Part of bnc. Runs one entry point on .npy inputs, through Halide's JIT or
+// the reference evaluator, and writes its results as .npy files.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Halide/Jit.h"
+#include "compiler/InitAll.h"
+#include "compiler/Reference/Evaluator.h"
+#include "compiler/Support/Npy.h"
+#include "compiler/Support/ToolOptions.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+
+using namespace mlir;
+using namespace bnc;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("bn-run options");
+
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.mlir>"),
+                               cl::Required, cl::cat(category));
+cl::opt<std::string> entryName("entry",
+                               cl::desc("The entry point (function) to run"),
+                               cl::Required, cl::cat(category));
+enum class Backend { Halide, Reference };
+cl::opt<Backend> backend(
+    "backend", cl::desc("How to run it"), cl::init(Backend::Halide),
+    cl::values(clEnumValN(Backend::Halide, "halide",
+                          "Halide JIT with bnc's CPU schedule (default)"),
+               clEnumValN(Backend::Reference, "reference",
+                          "the reference evaluator: slow, double precision")),
+    cl::cat(category));
+cl::opt<std::string>
+    pipelineText("pipeline",
+                 cl::desc("bn-opt passes to run first, e.g. "
+                          "'builtin.module(bn-inference-pipeline)'"),
+                 cl::init(""), cl::cat(category));
+cl::list<std::string> inputPaths(
+    "input", cl::desc("A .npy input; one per argument, in argument order"),
+    cl::cat(category));
+cl::opt<std::string> outDir("out",
+                            cl::desc("Directory for the results: 0.npy, 1.npy, ..."),
+                            cl::Required, cl::cat(category));
+cl::opt<unsigned> repeat("repeat",
+                         cl::desc("Timed runs; the median is reported"),
+                         cl::init(5), cl::cat(category));
+
+int fail(const std::string &message) {
+  llvm::errs() << "bn-run: error: " << message << "\n";
+  return 1;
+}
+
+/// Checks `inputs` against the argument types of `func`.
+bool checkInputs(func::FuncOp func, const std::vector<HostTensor> &inputs,
+                 std::string &error) {
+  if (inputs.size() != func.getNumArguments()) {
+    error = "@" + func.getName().str() + " takes " +
+            std::to_string(func.getNumArguments()) + " arguments, but " +
+            std::to_string(inputs.size()) + " --input files were given";
+    return false;
+  }
+  for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
+    auto tensorType = dyn_cast<RankedTensorType>(type);
+    bool fits = tensorType && tensorType.getRank() ==
+                                  static_cast<int64_t>(inputs[index].shape.size());
+    for (int64_t d = 0; fits && d < tensorType.getRank(); ++d)
+      fits = tensorType.isDynamicDim(d) ||
+             tensorType.getDimSize(d) == inputs[index].shape[d];
+    if (!fits) {
+      std::string expected;
+      llvm::raw_string_ostream os(expected);
+      os << type;
+      error = "argument #" + std::to_string(index) + " (" +
+              inputPaths[index] + ") must be " + expected + ", but has shape " +
+              formatShape(inputs[index].shape);
+      return false;
+    }
+  }
+  return true;
+}
+
+double medianSeconds(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  return times.empty() ? 0.0 : times[times.size() / 2];
+}
+
+/// Runs `func` with the reference evaluator, converting to and from double.
+bool runReference(func::FuncOp func, const std::vector<HostTensor> &inputs,
+                  std::vector<HostTensor> &outputs, double &seconds) {
+  SmallVector<reference::Tensor> arguments;
+  for (const HostTensor &input : inputs)
+    arguments.emplace_back(input.shape,
+                           std::vector<double>(input.data.begin(), input.data.end()));
+  auto start = std::chrono::steady_clock::now();
+  FailureOr<SmallVector<reference::Tensor>> results =
+      reference::evaluate(func, arguments);
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                .count();
+  if (failed(results))
+    return false;
+  outputs.clear();
+  for (const reference::Tensor &result : *results)
+    outputs.push_back({std::vector<int64_t>(result.shape.begin(), result.shape.end()),
+                       std::vector<float>(result.data.begin(), result.data.end())});
+  return true;
+}
+
+bool runHalide(func::FuncOp func, const std::vector<HostTensor> &inputs,
+               std::vector<HostTensor> &outputs, double &seconds,
+               std::string &error) {
+  FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
+  if (failed(lowered))
+    return false;
+  halide::JitPipeline jit(std::move(*lowered), error);
+  if (!jit.valid() || !jit.run(inputs, outputs, error))
+    return false;
+  std::vector<double> times;
+  for (unsigned i = 0; i < repeat; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (!jit.run(inputs, outputs, error))
+      return false;
+    times.push_back(std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  seconds = medianSeconds(times);
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  hideLibraryOptions();
+  registerAllPasses();
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "bn-run: runs an entry point of a bn program on .npy inputs and writes "
+      "its results to DIR/0.npy, DIR/1.npy, ...\n\n"
+      "  bn-run model.mlir --entry train_step --input x.npy ... --out DIR\n");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  // Diagnostics point at the user's file; the op reprinted is noise.
+  context.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(modelPath, sourceMgr,
+                                                           &context);
+  if (!module)
+    return 1;
+  if (!pipelineText.empty()) {
+    PassManager pm(&context);
+    std::string message;
+    llvm::raw_string_ostream errors(message);
+    if (failed(parsePassPipeline(pipelineText, pm, errors)))
+      return fail("bad --pipeline: " + message);
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+  auto func = module->lookupSymbol<func::FuncOp>(entryName);
+  if (!func) {
+    std::string names;
+    for (auto candidate : module->getOps<func::FuncOp>())
+      names += " @" + candidate.getName().str();
+    return fail("no function @" + entryName + " in " + modelPath +
+                "; it has:" + (names.empty() ? " none" : names));
+  }
+
+  std::vector<HostTensor> inputs(inputPaths.size());
+  std::string error;
+  for (size_t i = 0; i < inputPaths.size(); ++i)
+    if (!readNpy(inputPaths[i], inputs[i], error))
+      return fail(error);
+  if (!checkInputs(func, inputs, error))
+    return fail(error);
+
+  std::vector<HostTensor> outputs;
+  double seconds = 0.0;
+  bool ok;
+  try {
+    ok = backend == Backend::Reference
+             ? runReference(func, inputs, outputs, seconds)
+             : runHalide(func, inputs, outputs, seconds, error);
+  } catch (const Halide::Error &e) {
+    ok = false;
+    error = std::string("Halide: ") + e.what();
+  }
+  if (!ok)
+    return error.empty() ? 1 : fail(error);
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail("cannot create " + outDir + ": " + ec.message());
+  for (auto [index, output] : llvm::enumerate(outputs)) {
+    llvm::SmallString<128> path(outDir);
+    llvm::sys::path::append(path, std::to_string(index) + ".npy");
+    if (!writeNpy(std::string(path), output, error))
+      return fail(error);
+    float lo = 0, hi = 0;
+    double sum = 0;
+    if (!output.data.empty()) {
+      auto [minIt, maxIt] = std::minmax_element(output.data.begin(), output.data.end());
+      lo = *minIt;
+      hi = *maxIt;
+      for (float value : output.data)
+        sum += value;
+    }
+    llvm::outs() << "result #" << index << ": shape " << formatShape(output.shape)
+                 << " min " << lo << " max " << hi << " mean "
+                 << (output.data.empty() ? 0.0 : sum / output.data.size())
+                 << " -> " << path << "\n";
+  }
+  llvm::outs() << llvm::format("%s time: %.3f ms (%s)\n",
+                               backend == Backend::Reference ? "reference" : "kernel",
+                               seconds * 1e3,
+                               backend == Backend::Reference
+                                   ? "one run"
+                                   : ("median of " + std::to_string(repeat) + " runs").c_str());
+  return 0;
+}
