@@ -50,8 +50,9 @@ cl::opt<Backend> backend(
     cl::cat(category));
 cl::opt<std::string>
     pipelineText("pipeline",
-                 cl::desc("bn-opt passes to run first, e.g. "
-                          "'builtin.module(bn-inference-pipeline)'"),
+                 cl::desc("bn-opt passes to run first, as for --pass-pipeline, e.g. "
+                          "'bn-inference-pipeline' or "
+                          "'bn-fold-inference,canonicalize'"),
                  cl::init(""), cl::cat(category));
 cl::list<std::string> inputPaths(
     "input", cl::desc("A .npy input; one per argument, in argument order"),
@@ -170,11 +171,17 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
   if (!pipelineText.empty()) {
-    PassManager pm(&context);
+    // The passes run on the module, whether or not the text says so.
+    std::string text = pipelineText;
+    if (!llvm::StringRef(text).starts_with("builtin.module("))
+      text = "builtin.module(" + text + ")";
     std::string message;
     llvm::raw_string_ostream errors(message);
-    if (failed(parsePassPipeline(pipelineText, pm, errors)))
+    FailureOr<OpPassManager> passes = parsePassPipeline(text, errors);
+    if (failed(passes))
       return fail("bad --pipeline: " + message);
+    PassManager pm(&context);
+    static_cast<OpPassManager &>(pm) = *passes;
     if (failed(pm.run(*module)))
       return 1;
   }

@@ -1,0 +1,275 @@
+//===- HalideVsReferenceTest.cpp - Compiled kernels against the oracle ----===//
+//
+// Part of bnc. Every op and every example model, lowered to Halide and run
+// through its JIT on seeded random data, must agree with the reference
+// evaluator to 1e-4 of each output's scale.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Halide/Jit.h"
+#include "compiler/Transforms/Passes.h"
+#include "tests/unit/EvaluatorTestSupport.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+using namespace bnc;
+using namespace bnc::testing;
+
+namespace {
+
+constexpr double kTolerance = 1e-4;
+constexpr unsigned kSeed = 11;
+
+std::vector<HostTensor> toHost(ArrayRef<Tensor> tensors) {
+  std::vector<HostTensor> host;
+  for (const Tensor &tensor : tensors)
+    host.push_back({std::vector<int64_t>(tensor.shape.begin(), tensor.shape.end()),
+                    std::vector<float>(tensor.data.begin(), tensor.data.end())});
+  return host;
+}
+
+Tensor fromHost(const HostTensor &tensor) {
+  return Tensor(tensor.shape,
+                std::vector<double>(tensor.data.begin(), tensor.data.end()));
+}
+
+/// Runs `func` through Halide; fails the test if it cannot.
+SmallVector<Tensor> runHalide(func::FuncOp func, ArrayRef<Tensor> arguments) {
+  FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
+  EXPECT_TRUE(succeeded(lowered)) << "lowering @" << func.getName().str();
+  if (failed(lowered))
+    return {};
+  std::string error;
+  halide::JitPipeline jit(std::move(*lowered), error);
+  std::vector<HostTensor> outputs;
+  EXPECT_TRUE(jit.valid() && jit.run(toHost(arguments), outputs, error)) << error;
+  SmallVector<Tensor> results;
+  for (const HostTensor &output : outputs)
+    results.push_back(fromHost(output));
+  return results;
+}
+
+void expectAgree(func::FuncOp func, unsigned seed = kSeed) {
+  SmallVector<Tensor> arguments = randomArguments(func, seed);
+  SmallVector<Tensor> expected = run(func, arguments);
+  SmallVector<Tensor> actual = runHalide(func, arguments);
+  ASSERT_EQ(expected.size(), actual.size());
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_LT(relativeError(expected[i], actual[i]), kTolerance)
+        << "result #" << i << " of @" << func.getName().str();
+}
+
+//===----------------------------------------------------------------------===//
+// One op at a time
+//===----------------------------------------------------------------------===//
+
+struct OpCase {
+  const char *name;
+  const char *source;
+};
+
+class OpTest : public ::testing::TestWithParam<OpCase> {};
+
+TEST_P(OpTest, HalideAgreesWithReference) {
+  auto context = makeContext();
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(GetParam().source, context.get());
+  ASSERT_TRUE(module);
+  expectAgree(*module->getOps<func::FuncOp>().begin());
+}
+
+const OpCase kOpCases[] = {
+    {"train_nchw", R"mlir(
+      func.func @f(%x: tensor<4x6x5x3xf32>, %c: tensor<6xf32>, %d: tensor<6xf32>)
+          -> (tensor<4x6x5x3xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %d, %d, %c
+            : tensor<4x6x5x3xf32>, tensor<6xf32>
+        return %y, %m, %v, %bm, %bi : tensor<4x6x5x3xf32>, tensor<6xf32>,
+            tensor<6xf32>, tensor<6xf32>, tensor<6xf32>
+      })mlir"},
+    {"train_nhwc_keras", R"mlir(
+      func.func @f(%x: tensor<2x5x3x7xf32>, %c: tensor<7xf32>)
+          -> (tensor<2x5x3x7xf32>, tensor<7xf32>, tensor<7xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            {feature_axis = -1 : i64, momentum = 0.01 : f32, epsilon = 1.0e-3 : f32,
+             running_var_update = #bn.variance<biased>}
+            : tensor<2x5x3x7xf32>, tensor<7xf32>
+        return %y, %m, %v : tensor<2x5x3x7xf32>, tensor<7xf32>, tensor<7xf32>
+      })mlir"},
+    {"infer", R"mlir(
+      func.func @f(%x: tensor<3x4x2x2xf32>, %s: tensor<4xf32>, %o: tensor<4xf32>,
+                   %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<3x4x2x2xf32> {
+        %y = bn.batch_norm_infer %x, %s, %o, %m, %v : tensor<3x4x2x2xf32>, tensor<4xf32>
+        return %y : tensor<3x4x2x2xf32>
+      })mlir"},
+    {"grad", R"mlir(
+      func.func @f(%x: tensor<4x3x2x2xf32>, %s: tensor<3xf32>, %o: tensor<3xf32>,
+                   %dy: tensor<4x3x2x2xf32>)
+          -> (tensor<4x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %s, %o, %o, %s
+            : tensor<4x3x2x2xf32>, tensor<3xf32>
+        %dx, %ds, %do = bn.batch_norm_grad %x, %s, %bm, %bi, %dy
+            : tensor<4x3x2x2xf32>, tensor<3xf32>
+        return %dx, %ds, %do : tensor<4x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>
+      })mlir"},
+    {"stats_affine", R"mlir(
+      func.func @f(%x: tensor<5x2x3xf32>, %c: tensor<3xf32>)
+          -> (tensor<3xf32>, tensor<3xf32>, tensor<5x2x3xf32>) {
+        %mean, %var = bn.stats %x {feature_axis = 2 : i64} : tensor<5x2x3xf32> -> tensor<3xf32>
+        %y = bn.affine %x, %c, %mean {feature_axis = 2 : i64} : tensor<5x2x3xf32>, tensor<3xf32>
+        return %mean, %var, %y : tensor<3xf32>, tensor<3xf32>, tensor<5x2x3xf32>
+      })mlir"},
+    {"conv_nchw_strided_dilated_bias", R"mlir(
+      func.func @f(%x: tensor<2x3x9x8xf32>, %w: tensor<4x3x3x2xf32>, %b: tensor<4xf32>)
+          -> tensor<2x4x3x4xf32> {
+        %y = nn.conv2d %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 2, 1>,
+                                   padding = array<i64: 1, 0, 1, 0>}
+            : tensor<2x3x9x8xf32>, tensor<4x3x3x2xf32>, tensor<4xf32> -> tensor<2x4x3x4xf32>
+        return %y : tensor<2x4x3x4xf32>
+      })mlir"},
+    {"conv_nhwc_grouped", R"mlir(
+      func.func @f(%x: tensor<1x6x6x4xf32>, %w: tensor<3x3x2x6xf32>) -> tensor<1x6x6x6xf32> {
+        %y = nn.conv2d %x, %w {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>,
+                               layout = #nn.layout<nhwc>}
+            : tensor<1x6x6x4xf32>, tensor<3x3x2x6xf32> -> tensor<1x6x6x6xf32>
+        return %y : tensor<1x6x6x6xf32>
+      })mlir"},
+    {"dense_relu_add", R"mlir(
+      func.func @f(%x: tensor<3x10xf32>, %w: tensor<10x10xf32>, %b: tensor<10xf32>)
+          -> tensor<3x10xf32> {
+        %d = nn.dense %x, %w, %b : tensor<3x10xf32>, tensor<10x10xf32>, tensor<10xf32> -> tensor<3x10xf32>
+        %r = nn.relu %d : tensor<3x10xf32>
+        %s = nn.add %r, %x : tensor<3x10xf32>
+        return %s : tensor<3x10xf32>
+      })mlir"},
+    {"arith_math_and_constants", R"mlir(
+      func.func @f(%a: tensor<4xf32>, %b: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+        %k = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+        %s = arith.addf %a, %k : tensor<4xf32>
+        %r = math.rsqrt %s : tensor<4xf32>
+        %m = arith.mulf %r, %b : tensor<4xf32>
+        %n = arith.negf %m : tensor<4xf32>
+        %d = arith.divf %n, %s : tensor<4xf32>
+        %t = arith.subf %d, %b : tensor<4xf32>
+        return %t, %b : tensor<4xf32>, tensor<4xf32>
+      })mlir"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Ops, OpTest, ::testing::ValuesIn(kOpCases),
+                         [](const ::testing::TestParamInfo<OpCase> &info) {
+                           return std::string(info.param.name);
+                         });
+
+//===----------------------------------------------------------------------===//
+// The example models, as written and after the bn-opt pipelines
+//===----------------------------------------------------------------------===//
+
+struct ModelCase {
+  const char *file;
+  const char *entry;
+  const char *pipeline; // bn-opt passes, "" for none
+};
+
+class ModelTest : public ::testing::TestWithParam<ModelCase> {};
+
+TEST_P(ModelTest, HalideAgreesWithReference) {
+  auto context = makeContext();
+  registerAllPasses();
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(exampleModelPath(GetParam().file), context.get());
+  ASSERT_TRUE(module);
+  if (*GetParam().pipeline) {
+    PassManager pm(context.get());
+    ASSERT_TRUE(succeeded(parsePassPipeline(GetParam().pipeline, pm)));
+    ASSERT_TRUE(succeeded(pm.run(*module)));
+  }
+  auto func = module->lookupSymbol<func::FuncOp>(GetParam().entry);
+  ASSERT_TRUE(func) << "no @" << GetParam().entry;
+  expectAgree(func);
+}
+
+const ModelCase kModelCases[] = {
+    {"conv_bn_relu_nchw.mlir", "train_step", ""},
+    {"conv_bn_relu_nhwc.mlir", "train_step", ""},
+    {"residual_block_nchw.mlir", "train_step", ""},
+    {"residual_block_nhwc.mlir", "train_step", ""},
+    {"frozen_conv_bn_relu_nchw.mlir", "predict", ""},
+    {"frozen_conv_bn_relu_nhwc.mlir", "predict", ""},
+    {"frozen_conv_bn_relu_nchw.mlir", "predict",
+     "bn-inference-pipeline"},
+    {"residual_block_nhwc.mlir", "train_step_infer",
+     "bn-inference-pipeline"},
+    {"residual_block_nchw.mlir", "train_step", "bn-decompose"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Examples, ModelTest, ::testing::ValuesIn(kModelCases),
+                         [](const ::testing::TestParamInfo<ModelCase> &info) {
+                           std::string name = std::string(info.param.file);
+                           name = name.substr(0, name.find('.')) + "_" +
+                                  info.param.entry +
+                                  (*info.param.pipeline ? "_piped" : "");
+                           return name;
+                         });
+
+//===----------------------------------------------------------------------===//
+// Numbers worked out by hand, and statistics that must not lose precision
+//===----------------------------------------------------------------------===//
+
+TEST(TrainingStep, PyTorchConventionByHand) {
+  // Channel 0 is [1, 3, 5, 7]: mean 4, biased variance 5, unbiased 20/3.
+  auto context = makeContext();
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(R"mlir(
+    func.func @f(%x: tensor<4x1xf32>, %c: tensor<1xf32>)
+        -> (tensor<4x1xf32>, tensor<1xf32>, tensor<1xf32>) {
+      %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+          {momentum = 0.1 : f32} : tensor<4x1xf32>, tensor<1xf32>
+      return %y, %m, %v : tensor<4x1xf32>, tensor<1xf32>, tensor<1xf32>
+    })mlir",
+                                                             context.get());
+  ASSERT_TRUE(module);
+  auto results = runHalide(*module->getOps<func::FuncOp>().begin(),
+                           {Tensor({4, 1}, {1, 3, 5, 7}), Tensor({1}, {1.0})});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_NEAR(results[0].data[0], -3.0 / std::sqrt(5.0 + 1e-5) + 1.0, 1e-6);
+  EXPECT_NEAR(results[1].data[0], 0.9 * 1.0 + 0.1 * 4.0, 1e-6);
+  EXPECT_NEAR(results[2].data[0], 0.9 * 1.0 + 0.1 * 20.0 / 3.0, 1e-6);
+}
+
+TEST(Statistics, LargeMeanSmallVarianceOverAMillionValues) {
+  // Mean 1e4, standard deviation 1, m = 1e6 per channel: a naive
+  // sum / sum-of-squares in f32 gets the variance wrong by orders of
+  // magnitude. The result must be within 1e-3 (relative) of float64's.
+  constexpr int64_t kChannels = 2, kSamples = 1000000;
+  auto context = makeContext();
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(R"mlir(
+    func.func @f(%x: tensor<1000x2x1000xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
+      %mean, %var = bn.stats %x : tensor<1000x2x1000xf32> -> tensor<2xf32>
+      return %mean, %var : tensor<2xf32>, tensor<2xf32>
+    })mlir",
+                                                             context.get());
+  ASSERT_TRUE(module);
+  std::mt19937 generator(kSeed);
+  std::normal_distribution<double> normal(1e4, 1.0);
+  Tensor x = Tensor::filled({1000, kChannels, 1000}, 0.0);
+  for (double &value : x.data)
+    value = static_cast<float>(normal(generator));
+
+  // float64 statistics of the f32 values, two-pass.
+  double mean[kChannels] = {0, 0}, var[kChannels] = {0, 0};
+  for (int64_t i = 0; i < x.numElements(); ++i)
+    mean[(i / 1000) % kChannels] += x.data[i] / kSamples;
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    double d = x.data[i] - mean[(i / 1000) % kChannels];
+    var[(i / 1000) % kChannels] += d * d / kSamples;
+  }
+  auto results = runHalide(*module->getOps<func::FuncOp>().begin(), {x});
+  ASSERT_EQ(results.size(), 2u);
+  for (int c = 0; c < kChannels; ++c) {
+    EXPECT_NEAR(results[0].data[c], mean[c], 1e-3);
+    EXPECT_NEAR(results[1].data[c] / var[c], 1.0, 1e-3) << "channel " << c;
+  }
+}
+
+} // namespace
