@@ -112,10 +112,15 @@ private:
   LogicalResult executeDense(nn::DenseOp op);
   LogicalResult executeConstant(arith::ConstantOp op);
   LogicalResult executeCall(func::CallOp op);
+  LogicalResult executeKernel(bn::KernelOp op);
+
+  /// Runs the ops of `block` with its arguments bound to `arguments` and
+  /// returns the operands of its terminator (func.return or bn.yield).
+  FailureOr<SmallVector<Tensor>> runBlock(Block &block,
+                                          ArrayRef<Tensor> arguments);
 
   SymbolTableCollection symbols;
   DenseMap<Value, Tensor> *frame = nullptr;
-  SmallVector<Tensor> returned;
 };
 
 FailureOr<SmallVector<Tensor>> Interpreter::call(func::FuncOp func,
@@ -127,12 +132,6 @@ FailureOr<SmallVector<Tensor>> Interpreter::call(func::FuncOp func,
     return func.emitError("@")
            << func.getName() << " takes " << func.getNumArguments()
            << " arguments, but " << arguments.size() << " were given";
-
-  DenseMap<Value, Tensor> locals;
-  DenseMap<Value, Tensor> *caller = frame;
-  frame = &locals;
-  auto restore = llvm::make_scope_exit([&] { frame = caller; });
-
   for (auto [index, argument] : llvm::enumerate(func.getArguments())) {
     const Tensor &given = arguments[index];
     auto type = dyn_cast<RankedTensorType>(argument.getType());
@@ -147,27 +146,34 @@ FailureOr<SmallVector<Tensor>> Interpreter::call(func::FuncOp func,
              << argument.getType() << ", but its shape is "
              << formatShape(given.shape) << " with " << given.numElements()
              << " elements";
-    set(argument, given);
   }
-
   if (!func.getBody().hasOneBlock())
     return func.emitError("the reference evaluator runs single-block "
                           "functions only");
-  for (Operation &op : func.getBody().front())
+  return runBlock(func.getBody().front(), arguments);
+}
+
+FailureOr<SmallVector<Tensor>> Interpreter::runBlock(Block &block,
+                                                     ArrayRef<Tensor> arguments) {
+  DenseMap<Value, Tensor> locals;
+  DenseMap<Value, Tensor> *outer = frame;
+  frame = &locals;
+  auto restore = llvm::make_scope_exit([&] { frame = outer; });
+  for (auto [argument, tensor] : llvm::zip(block.getArguments(), arguments))
+    set(argument, tensor);
+  for (Operation &op : block.without_terminator())
     if (failed(execute(&op)))
       return failure();
-  return std::move(returned);
+  SmallVector<Tensor> results;
+  for (Value operand : block.getTerminator()->getOperands())
+    results.push_back(get(operand));
+  return results;
 }
 
 LogicalResult Interpreter::execute(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](func::ReturnOp ret) {
-        returned.clear();
-        for (Value operand : ret.getOperands())
-          returned.push_back(get(operand));
-        return success();
-      })
       .Case([&](func::CallOp call) { return executeCall(call); })
+      .Case([&](bn::KernelOp kernel) { return executeKernel(kernel); })
       .Case([&](arith::ConstantOp constant) { return executeConstant(constant); })
       .Case([&](arith::AddFOp) {
         return elementwise(op, [](ArrayRef<double> v) { return v[0] + v[1]; });
@@ -294,6 +300,19 @@ LogicalResult Interpreter::executeCall(func::CallOp op) {
   for (Value operand : op.getOperands())
     arguments.push_back(get(operand));
   FailureOr<SmallVector<Tensor>> results = call(callee, arguments);
+  if (failed(results))
+    return failure();
+  for (auto [result, value] : llvm::zip(op.getResults(), *results))
+    set(result, std::move(value));
+  return success();
+}
+
+LogicalResult Interpreter::executeKernel(bn::KernelOp op) {
+  SmallVector<Tensor> inputs;
+  for (Value input : op.getInputs())
+    inputs.push_back(get(input));
+  FailureOr<SmallVector<Tensor>> results =
+      runBlock(op.getBody().front(), inputs);
   if (failed(results))
     return failure();
   for (auto [result, value] : llvm::zip(op.getResults(), *results))

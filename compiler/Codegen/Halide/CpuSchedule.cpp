@@ -38,10 +38,32 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
     case FuncRole::PerChannel:
       func.compute_root();
       break;
-    case FuncRole::Reduction:
-      // One channel per task; each task sums its channel in order.
-      func.compute_root().parallel(vars.front());
+    case FuncRole::Reduction: {
+      func.compute_root();
+      if (!func.has_update_definition())
+        break;
+      // One channel per task. The contiguous dimension becomes vector
+      // lanes: rfactor sums each of its positions separately (partial), then
+      // adds the lanes up.
+      Var lane("lane");
+      Func partial = func.update().rfactor(func.rvars().front(), lane);
+      partial.compute_at(func, vars.front())
+          .vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
+      partial.update().vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
       func.update().parallel(vars.front());
+      break;
+    }
+    case FuncRole::ReductionChannelsInner:
+      // Channels are contiguous: they are the vector lanes.
+      func.compute_root().vectorize(vars.front(), vectorWidth,
+                                    TailStrategy::GuardWithIf);
+      if (func.has_update_definition())
+        func.update().vectorize(vars.front(), vectorWidth,
+                                TailStrategy::GuardWithIf);
+      break;
+    case FuncRole::Materialized:
+      func.compute_root();
+      parallelizeAndVectorize(Func(func), vars, vectorWidth);
       break;
     case FuncRole::Layer:
       func.compute_root();

@@ -15,12 +15,22 @@
 
 namespace bnc::halide {
 
+/// How a pipeline is scheduled for the JIT.
+enum class Scheduler {
+  Hand, // bnc's CPU schedule (CpuSchedule.h), unless a kernel asks for auto
+  Auto, // Halide's autoscheduler, for comparison
+};
+
 /// A compiled pipeline, ready to run many times.
 class JitPipeline {
 public:
   /// Schedules `lowered` for the host CPU and compiles it. On failure,
-  /// `error` says why and `valid()` is false.
-  JitPipeline(LoweredPipeline lowered, std::string &error);
+  /// `error` says why and `valid()` is false. `autoscheduler` names the
+  /// Halide autoscheduler plugin used for Scheduler::Auto or for kernels
+  /// scheduled #bn.schedule<auto>: Mullapudi2016, Adams2019 or Li2018.
+  JitPipeline(LoweredPipeline lowered, std::string &error,
+              Scheduler scheduler = Scheduler::Hand,
+              const std::string &autoscheduler = "Mullapudi2016");
 
   bool valid() const { return compiled; }
 

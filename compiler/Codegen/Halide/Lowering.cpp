@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
@@ -75,6 +76,11 @@ public:
                           SmallVectorImpl<LoweredTensor> &results);
 
 private:
+  /// Lowers the ops of `block` with its arguments bound to `arguments`;
+  /// `results` receives the operands of its terminator.
+  LogicalResult lowerBlock(Block &block, ArrayRef<LoweredTensor> arguments,
+                           SmallVectorImpl<LoweredTensor> &results);
+  LogicalResult lowerKernel(bn::KernelOp op);
   LogicalResult lower(Operation *op);
   LogicalResult lowerConstant(arith::ConstantOp op);
   LogicalResult lowerCall(func::CallOp op);
@@ -143,30 +149,53 @@ LogicalResult Lowerer::lowerBody(func::FuncOp func,
   if (func.isExternal() || !func.getBody().hasOneBlock())
     return func.emitError("the Halide back end needs @")
            << func.getName() << " to have a body of one block";
+  return lowerBlock(func.getBody().front(), arguments, results);
+}
+
+LogicalResult Lowerer::lowerBlock(Block &block,
+                                  ArrayRef<LoweredTensor> arguments,
+                                  SmallVectorImpl<LoweredTensor> &results) {
   DenseMap<Value, LoweredTensor> locals;
-  DenseMap<Value, LoweredTensor> *caller = values;
+  DenseMap<Value, LoweredTensor> *outer = values;
   values = &locals;
-  for (auto [argument, tensor] : llvm::zip(func.getArguments(), arguments))
+  auto restore = llvm::make_scope_exit([&] { values = outer; });
+  for (auto [argument, tensor] : llvm::zip(block.getArguments(), arguments))
     set(argument, tensor);
 
-  LogicalResult status = success();
-  for (Operation &op : func.getBody().front()) {
-    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      for (Value operand : ret.getOperands())
-        results.push_back(get(operand));
-      break;
-    }
+  for (Operation &op : block.without_terminator()) {
     for (auto [index, result] : llvm::enumerate(op.getResults()))
-      if (failed(staticShape(&op, result.getType(),
-                             "result #" + Twine(index)))) {
-        status = failure();
-        break;
-      }
-    if (failed(status) || failed(status = lower(&op)))
-      break;
+      if (failed(staticShape(&op, result.getType(), "result #" + Twine(index))))
+        return failure();
+    if (failed(lower(&op)))
+      return failure();
   }
-  values = caller;
-  return status;
+  for (Value operand : block.getTerminator()->getOperands())
+    results.push_back(get(operand));
+  return success();
+}
+
+LogicalResult Lowerer::lowerKernel(bn::KernelOp op) {
+  bn::ScheduleTarget schedule = op.getSchedule().value_or(bn::ScheduleTarget::Cpu);
+  if (schedule == bn::ScheduleTarget::Cuda)
+    return op.emitError("this kernel is scheduled for CUDA, but the Halide "
+                        "JIT back end runs on the host CPU; schedule it with "
+                        "bn-schedule=target=cpu or target=auto");
+  if (schedule == bn::ScheduleTarget::Auto)
+    pipeline.autoSchedule = true;
+  SmallVector<LoweredTensor> inputs, results;
+  for (Value input : op.getInputs())
+    inputs.push_back(get(input));
+  if (failed(lowerBlock(op.getBody().front(), inputs, results)))
+    return failure();
+  // What leaves a kernel is computed once, as one loop nest.
+  for (auto [result, tensor] : llvm::zip(op.getResults(), results)) {
+    std::vector<Var> vars = makeVars(tensor.shape.size());
+    Func output = newFunc("kernel_result", FuncRole::Materialized);
+    output(innermostFirst(ArrayRef<Var>(vars))) =
+        tensor.func(innermostFirst(ArrayRef<Expr>(asExprs(vars))));
+    set(result, {output, tensor.shape});
+  }
+  return success();
 }
 
 LogicalResult Lowerer::lower(Operation *op) {
@@ -174,6 +203,7 @@ LogicalResult Lowerer::lower(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](arith::ConstantOp constant) { return lowerConstant(constant); })
       .Case([&](func::CallOp call) { return lowerCall(call); })
+      .Case([&](bn::KernelOp kernel) { return lowerKernel(kernel); })
       .Case([&](arith::AddFOp) {
         return elementwise(op, "add", [](Args v) { return v[0] + v[1]; });
       })
@@ -255,7 +285,9 @@ Func Lowerer::channelSum(const std::string &name, ArrayRef<int64_t> shape,
     if (d != channelDim)
       ranges.emplace_back(0, static_cast<int>(shape[d]));
 
-  Func func = newFunc(name, FuncRole::Reduction);
+  bool channelsInner = channelDim == static_cast<int64_t>(shape.size()) - 1;
+  Func func = newFunc(name, channelsInner ? FuncRole::ReductionChannelsInner
+                                          : FuncRole::Reduction);
   if (ranges.empty()) {
     func(channel) = Halide::cast<double>(term({Expr(channel)}));
     return func;
@@ -477,8 +509,11 @@ LogicalResult Lowerer::lowerConv(nn::Conv2DOp op) {
   Halide::Region bounds;
   for (int64_t size : llvm::reverse(input.shape))
     bounds.emplace_back(0, static_cast<int>(size));
-  Func padded = Halide::BoundaryConditions::constant_exterior(
-      input.func, 0.0f, bounds);
+  Func padded = newFunc("padded", FuncRole::Materialized);
+  std::vector<Var> padVars = makeVars(input.shape.size());
+  padded(innermostFirst(ArrayRef<Var>(padVars))) =
+      Halide::BoundaryConditions::constant_exterior(input.func, 0.0f, bounds)(
+          innermostFirst(ArrayRef<Var>(padVars)));
 
   Var n("n"), o("o"), y("y"), x("x");
   Halide::RDom r(0, groupIn, 0, static_cast<int>(kernelW), 0,

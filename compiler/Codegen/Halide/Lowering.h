@@ -38,8 +38,11 @@ struct LoweredTensor {
 enum class FuncRole {
   Elementwise, // pure, cheap: inline into its consumers
   PerChannel,  // one value per channel (statistics): compute once, tiny
-  Reduction,   // per-channel sums: compute once, before their users
+  Reduction,   // per-channel sums, channel not innermost: compute once
+  ReductionChannelsInner, // per-channel sums, channel innermost (NHWC)
   Layer,       // convolution or dense layer: compute once, on its own
+  Materialized, // computed once into a buffer: what leaves a bn.kernel, a
+                // zero-padded layer input
 };
 
 /// One entry point as a Halide pipeline: inputs in argument order, outputs
@@ -50,6 +53,8 @@ struct LoweredPipeline {
   std::vector<llvm::SmallVector<int64_t>> inputShapes;
   std::vector<LoweredTensor> outputs;
   std::vector<std::pair<Halide::Func, FuncRole>> funcs;
+  /// Set when a kernel asks for Halide's autoscheduler (#bn.schedule<auto>).
+  bool autoSchedule = false;
 
   Halide::Pipeline pipeline() const;
 };

@@ -60,6 +60,20 @@ cl::list<std::string> inputPaths(
 cl::opt<std::string> outDir("out",
                             cl::desc("Directory for the results: 0.npy, 1.npy, ..."),
                             cl::Required, cl::cat(category));
+cl::opt<halide::Scheduler> scheduler(
+    "schedule", cl::desc("How the Halide back end schedules the pipeline"),
+    cl::init(halide::Scheduler::Hand),
+    cl::values(clEnumValN(halide::Scheduler::Hand, "hand",
+                          "bnc's CPU schedule, or what bn-schedule attached "
+                          "(default)"),
+               clEnumValN(halide::Scheduler::Auto, "auto",
+                          "Halide's autoscheduler, for comparison")),
+    cl::cat(category));
+cl::opt<std::string> autoscheduler(
+    "autoscheduler",
+    cl::desc("The Halide autoscheduler for --schedule=auto and kernels "
+             "scheduled #bn.schedule<auto>: Mullapudi2016, Adams2019 or Li2018"),
+    cl::init("Mullapudi2016"), cl::cat(category));
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Timed runs; the median is reported"),
                          cl::init(5), cl::cat(category));
@@ -130,7 +144,7 @@ bool runHalide(func::FuncOp func, const std::vector<HostTensor> &inputs,
   FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
   if (failed(lowered))
     return false;
-  halide::JitPipeline jit(std::move(*lowered), error);
+  halide::JitPipeline jit(std::move(*lowered), error, scheduler, autoscheduler);
   if (!jit.valid() || !jit.run(inputs, outputs, error))
     return false;
   std::vector<double> times;

@@ -28,4 +28,22 @@ def BN_VarianceEstimatorAttr
   let assemblyFormat = "`<` $value `>`";
 }
 
+def BN_ScheduleCpu : I32EnumAttrCase<"Cpu", 0, "cpu">;
+def BN_ScheduleCuda : I32EnumAttrCase<"Cuda", 1, "cuda">;
+def BN_ScheduleAuto : I32EnumAttrCase<"Auto", 2, "auto">;
+
+def BN_ScheduleTarget : I32EnumAttr<"ScheduleTarget",
+    "how a fused kernel is scheduled",
+    [BN_ScheduleCpu, BN_ScheduleCuda, BN_ScheduleAuto]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::bnc::bn";
+}
+
+// `#bn.schedule<cpu>` (bnc's hand schedule for CPUs), `#bn.schedule<cuda>`
+// (for NVIDIA GPUs) or `#bn.schedule<auto>` (Halide's autoscheduler, for
+// comparison).
+def BN_ScheduleAttr : EnumAttr<BN_Dialect, BN_ScheduleTarget, "schedule"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // BNC_DIALECTS_BN_IR_BNATTRS_TD

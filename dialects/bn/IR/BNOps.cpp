@@ -144,5 +144,32 @@ LogicalResult AffineOp::verify() {
                                 getMul().getType(), "mul, add");
 }
 
+//===----------------------------------------------------------------------===//
+// KernelOp
+//===----------------------------------------------------------------------===//
+
+void KernelOp::build(OpBuilder &builder, OperationState &state,
+                     TypeRange resultTypes, ValueRange inputs) {
+  state.addOperands(inputs);
+  state.addTypes(resultTypes);
+  Region *body = state.addRegion();
+  Block *block = builder.createBlock(body);
+  for (Value input : inputs)
+    block->addArgument(input.getType(), input.getLoc());
+}
+
+LogicalResult KernelOp::verify() {
+  Block &body = getBody().front();
+  if (body.getArgumentTypes() != getInputs().getTypes())
+    return emitOpError("the body's arguments must have the types of the "
+                       "kernel's inputs, one for each");
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ")
+           << yield.getValues().size()
+           << " values whose types must be the kernel's result types";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/bn/IR/BNOps.cpp.inc"

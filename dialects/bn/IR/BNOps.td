@@ -10,6 +10,7 @@
 
 include "dialects/bn/IR/BNAttrs.td"
 include "dialects/bn/IR/BNDialect.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -279,6 +280,68 @@ def BN_AffineOp : BN_PerChannelOp<"affine", [
   let assemblyFormat = [{
     $x `,` $mul `,` $add attr-dict `:` type($x) `,` type($mul)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// KernelOp
+//===----------------------------------------------------------------------===//
+
+def BN_KernelOp : BN_Op<"kernel", [
+    IsolatedFromAbove, RecursiveMemoryEffects,
+    SingleBlockImplicitTerminator<"::bnc::bn::YieldOp">]> {
+  let summary = "A group of ops that code generation emits as one kernel";
+  let description = [{
+    `bn-fuse` groups a BN op with the element-wise ops that consume it (ReLU,
+    the residual add) into a `bn.kernel`, and code generation emits each
+    kernel as one fused loop nest. The body takes the kernel's inputs as
+    block arguments and yields its results; it sees nothing from outside
+    (`IsolatedFromAbove`), so a kernel can be scheduled and compiled on its
+    own.
+
+    `schedule`, attached by `bn-schedule`, says how: `#bn.schedule<cpu>`,
+    `#bn.schedule<cuda>` or `#bn.schedule<auto>`.
+
+    Example:
+
+    ```mlir
+    %y = bn.kernel (%x, %mul, %add) {schedule = #bn.schedule<cpu>}
+        : (tensor<8x16x4x4xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<8x16x4x4xf32> {
+    ^bb0(%bx: tensor<8x16x4x4xf32>, %bmul: tensor<16xf32>, %badd: tensor<16xf32>):
+      %a = bn.affine %bx, %bmul, %badd : tensor<8x16x4x4xf32>, tensor<16xf32>
+      %r = nn.relu %a : tensor<8x16x4x4xf32>
+      bn.yield %r : tensor<8x16x4x4xf32>
+    }
+    ```
+  }];
+
+  let arguments = (ins
+    Variadic<AnyType>:$inputs,
+    OptionalAttr<BN_ScheduleAttr>:$schedule
+  );
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+
+  let assemblyFormat = [{
+    `(` $inputs `)` attr-dict `:` functional-type($inputs, $results) $body
+  }];
+
+  let hasVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::TypeRange":$resultTypes, "::mlir::ValueRange":$inputs)>
+  ];
+}
+
+def BN_YieldOp : BN_Op<"yield", [
+    Pure, Terminator, ReturnLike, HasParent<"::bnc::bn::KernelOp">]> {
+  let summary = "The results of a bn.kernel";
+  let description = [{
+    Terminates the body of a `bn.kernel` with the values it returns, in the
+    order and of the types of the kernel's results.
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let builders = [OpBuilder<(ins), [{ /* no values */ }]>];
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
 }
 
 #endif // BNC_DIALECTS_BN_IR_BNOPS_TD
