@@ -92,6 +92,16 @@ void convertToInference(func::FuncOp func) {
   (void)runRegionDCE(rewriter, func->getRegions());
 }
 
+/// The first bn.kernel in `func`, if any.
+bn::KernelOp findKernel(func::FuncOp func) {
+  bn::KernelOp found;
+  func.walk([&](bn::KernelOp kernel) {
+    found = kernel;
+    return WalkResult::interrupt();
+  });
+  return found;
+}
+
 /// Whether `func` calls a function that contains BN ops.
 func::CallOp findCallIntoBN(func::FuncOp func, SymbolTableCollection &symbols) {
   func::CallOp found;
@@ -145,6 +155,17 @@ struct BNDeriveInferencePass
         }
         // Derived before: derive it again from the current @f.
         symbolTable.erase(existing);
+      }
+      if (bn::KernelOp kernel = findKernel(entry)) {
+        InFlightDiagnostic diag =
+            entry.emitError()
+            << "cannot derive inference entry point @" << name << ": @"
+            << entry.getName()
+            << " is already fused into bn.kernel ops; derive the inference "
+               "program before bn-fuse";
+        diag.attachNote(kernel.getLoc()) << "kernel here";
+        signalPassFailure();
+        continue;
       }
       if (func::CallOp call = findCallIntoBN(entry, symbols)) {
         InFlightDiagnostic diag =

@@ -75,6 +75,14 @@ bool reachesEntryResult(Value value, func::FuncOp entry,
             push(call->getResult(index));
         continue;
       }
+      if (auto kernel = dyn_cast<bn::KernelOp>(user)) {
+        push(kernel.getBody().getArgument(index));
+        continue;
+      }
+      if (auto yield = dyn_cast<bn::YieldOp>(user)) {
+        push(yield->getParentOp()->getResult(index));
+        continue;
+      }
       if (auto call = dyn_cast<func::CallOp>(user)) {
         auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(
             call, call.getCalleeAttr());

@@ -8,6 +8,7 @@
 #ifndef BNC_COMPILER_TRANSFORMS_PASSES_H
 #define BNC_COMPILER_TRANSFORMS_PASSES_H
 
+#include "dialects/bn/IR/BNOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {

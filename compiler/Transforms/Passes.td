@@ -160,4 +160,57 @@ def BNDecomposePass : Pass<"bn-decompose"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def BNFusePass : Pass<"bn-fuse"> {
+  let summary = "Group each BN op and its element-wise consumers into a bn.kernel";
+  let description = [{
+    Starting from each `bn.batch_norm_train`, `bn.batch_norm_infer`,
+    `bn.affine` and `bn.batch_norm_grad`, follows the chain of element-wise
+    consumers that code generation can fuse into the same loop nest
+    (`nn.relu`, the residual `nn.add`) while each link has a single use, and
+    moves the group into a `bn.kernel`. The kernel's inputs are the values the
+    group uses from outside; its results are the group's values used outside
+    (the output, the new running statistics, ...).
+
+    Code generation emits each kernel as one fused loop nest: statistics,
+    normalisation, activation and residual add, with only the kernel's
+    results written to memory.
+
+    Example: `bn.batch_norm_train` -> `nn.relu` -> `nn.add` becomes one
+    `bn.kernel` with the BN's operands and the add's other operand as inputs.
+  }];
+  let dependentDialects = ["::bnc::bn::BNDialect"];
+}
+
+def BNSchedulePass : Pass<"bn-schedule"> {
+  let summary = "Attach a schedule to every bn.kernel";
+  let description = [{
+    Sets `schedule` on each `bn.kernel`, so the choice is visible in the IR and
+    pinned by tests:
+
+    - `target=cpu` (default): bnc's CPU schedule: per-channel statistics in
+      parallel over channels with the contiguous dimension as vector lanes,
+      the fused element-wise part parallel over the outermost dimension and
+      vectorised along the contiguous one;
+    - `target=cuda`: for NVIDIA GPUs (needs a CUDA back end to run);
+    - `target=auto`: Halide's autoscheduler decides, for comparison with the
+      hand schedules.
+
+    Kernels that already have a schedule keep it unless `override` is set.
+  }];
+  let options = [
+    Option<"target", "target", "::bnc::bn::ScheduleTarget",
+           /*default=*/"::bnc::bn::ScheduleTarget::Cpu",
+           "What to schedule the kernels for",
+           [{::llvm::cl::values(
+             clEnumValN(::bnc::bn::ScheduleTarget::Cpu, "cpu",
+                        "bnc's hand schedule for CPUs"),
+             clEnumValN(::bnc::bn::ScheduleTarget::Cuda, "cuda",
+                        "bnc's schedule for NVIDIA GPUs"),
+             clEnumValN(::bnc::bn::ScheduleTarget::Auto, "auto",
+                        "Halide's autoscheduler"))}]>,
+    Option<"override", "override", "bool", /*default=*/"false",
+           "Replace schedules that kernels already have">
+  ];
+}
+
 #endif // BNC_COMPILER_TRANSFORMS_PASSES_TD

@@ -202,14 +202,17 @@ const ModelCase kModelCases[] = {
     {"residual_block_nhwc.mlir", "train_step_infer",
      "bn-inference-pipeline"},
     {"residual_block_nchw.mlir", "train_step", "bn-decompose"},
+    {"residual_block_nchw.mlir", "train_step", "bn-fuse,bn-schedule"},
+    {"residual_block_nhwc.mlir", "train_step", "bn-fuse,bn-schedule{target=auto}"},
+    {"conv_bn_relu_nhwc.mlir", "train_step", "bn-fuse,bn-schedule"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Examples, ModelTest, ::testing::ValuesIn(kModelCases),
                          [](const ::testing::TestParamInfo<ModelCase> &info) {
                            std::string name = std::string(info.param.file);
                            name = name.substr(0, name.find('.')) + "_" +
-                                  info.param.entry +
-                                  (*info.param.pipeline ? "_piped" : "");
+                                  info.param.entry + "_" +
+                                  std::to_string(info.index);
                            return name;
                          });
 

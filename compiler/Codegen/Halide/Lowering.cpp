@@ -523,7 +523,9 @@ LogicalResult Lowerer::lowerConv(nn::Conv2DOp op) {
            static_cast<int>(padding[0]);
   Expr w = x * static_cast<int>(strides[1]) + kw * static_cast<int>(dilations[1]) -
            static_cast<int>(padding[2]);
-  Expr c = (o / groupOut) * groupIn + ci;
+  // Without groups the channel does not depend on `o`; saying so keeps a
+  // vector over output channels (NHWC) free of gathers.
+  Expr c = groups == 1 ? ci : (o / groupOut) * groupIn + ci;
   Expr inputValue = nchw ? padded(w, h, c, n) : padded(c, w, h, n);
   Expr weight = nchw ? filter.func(kw, kh, ci, o) : filter.func(o, ci, kw, kh);
 

@@ -152,8 +152,9 @@ void KernelOp::build(OpBuilder &builder, OperationState &state,
                      TypeRange resultTypes, ValueRange inputs) {
   state.addOperands(inputs);
   state.addTypes(resultTypes);
-  Region *body = state.addRegion();
-  Block *block = builder.createBlock(body);
+  // The body gets a block of its own, without moving `builder` into it.
+  auto *block = new Block();
+  state.addRegion()->push_back(block);
   for (Value input : inputs)
     block->addArgument(input.getType(), input.getLoc());
 }

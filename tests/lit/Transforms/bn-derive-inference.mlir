@@ -101,3 +101,19 @@ func.func @train_step(%x: tensor<8x16xf32>, %c: tensor<16xf32>)
   %y, %m, %v = call @bn_block(%x, %c) : (tensor<8x16xf32>, tensor<16xf32>) -> (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>)
   return %y, %m, %v : tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>
 }
+
+// -----
+
+// Inference is derived from the training program before fusion.
+// expected-error @+1 {{cannot derive inference entry point @train_step_infer: @train_step is already fused into bn.kernel ops; derive the inference program before bn-fuse}}
+func.func @train_step(%x: tensor<8x16xf32>, %c: tensor<16xf32>)
+    -> (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>)
+    attributes {bn.mode = "train"} {
+  // expected-note @+1 {{kernel here}}
+  %k:3 = bn.kernel(%x, %c) : (tensor<8x16xf32>, tensor<16xf32>) -> (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>) {
+  ^bb0(%bx: tensor<8x16xf32>, %bc: tensor<16xf32>):
+    %y, %m, %v, %bm, %bi = bn.batch_norm_train %bx, %bc, %bc, %bc, %bc : tensor<8x16xf32>, tensor<16xf32>
+    bn.yield %y, %m, %v : tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>
+  }
+  return %k#0, %k#1, %k#2 : tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>
+}

@@ -150,3 +150,19 @@ func.func @forward(%x: tensor<8x16xf32>, %c: tensor<16xf32>) -> tensor<8x16xf32>
   %y = call @helper(%x, %c) : (tensor<8x16xf32>, tensor<16xf32>) -> tensor<8x16xf32>
   return %y : tensor<8x16xf32>
 }
+
+// -----
+
+// Inside a fused kernel, a statistic that is yielded but then dropped is
+// still found.
+// expected-note @+1 {{in entry point @train_step}}
+func.func @train_step(%x: tensor<8x16xf32>, %c: tensor<16xf32>) -> (tensor<8x16xf32>, tensor<16xf32>)
+    attributes {bn.mode = "train"} {
+  %k:3 = bn.kernel(%x, %c) : (tensor<8x16xf32>, tensor<16xf32>) -> (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>) {
+  ^bb0(%bx: tensor<8x16xf32>, %bc: tensor<16xf32>):
+    // expected-error @+1 {{new_running_var (result #2) never reaches a result of training entry point @train_step}}
+    %y, %m, %v, %bm, %bi = bn.batch_norm_train %bx, %bc, %bc, %bc, %bc : tensor<8x16xf32>, tensor<16xf32>
+    bn.yield %y, %m, %v : tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>
+  }
+  return %k#0, %k#1 : tensor<8x16xf32>, tensor<16xf32>
+}

@@ -253,3 +253,57 @@ module attributes {bn.mode = "train"} {
 func.func @derived_from_string() attributes {bn.derived_from = "train_step"} {
   return
 }
+
+// -----
+
+func.func @kernel_argument_types(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{the body's arguments must have the types of the kernel's inputs, one for each}}
+  %k = bn.kernel(%x) : (tensor<2x4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    bn.yield %x : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @kernel_yield_types(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{yields 1 values whose types must be the kernel's result types}}
+  %k = bn.kernel(%x) : (tensor<2x4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<2x4xf32>):
+    bn.yield %a : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @kernel_isolated(%x: tensor<2x4xf32>, %c: tensor<4xf32>) {
+  // expected-note @+1 {{required by region isolation constraints}}
+  %k = bn.kernel(%x) : (tensor<2x4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<2x4xf32>):
+    // expected-error @+1 {{using value defined outside the region}}
+    %y = bn.affine %a, %c, %c : tensor<2x4xf32>, tensor<4xf32>
+    bn.yield %y : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @yield_outside_kernel(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{'bn.yield' op expects parent op 'bn.kernel'}}
+  bn.yield %x : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @unknown_schedule(%x: tensor<2x4xf32>) {
+  // expected-error @+2 {{expected ::bnc::bn::ScheduleTarget to be one of: cpu, cuda, auto}}
+  // expected-error @+1 {{failed to parse BN_ScheduleAttr parameter 'value'}}
+  %k = bn.kernel(%x) {schedule = #bn.schedule<tpu>} : (tensor<2x4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<2x4xf32>):
+    bn.yield %a : tensor<2x4xf32>
+  }
+  return
+}

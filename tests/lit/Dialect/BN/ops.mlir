@@ -81,3 +81,19 @@ func.func @stats_and_affine(%x: tensor<8x4x4x16xf32>) -> tensor<8x4x4x16xf32> {
 func.func @entry() attributes {bn.mode = "infer"} {
   return
 }
+
+// CHECK-LABEL: func.func @kernel
+// CHECK: %[[K:.*]]:2 = bn.kernel(%{{.*}}, %{{.*}}) {schedule = #bn.schedule<cpu>} : (tensor<2x4xf32>, tensor<4xf32>) -> (tensor<2x4xf32>, tensor<4xf32>) {
+// CHECK-NEXT: ^bb0(%[[A:.*]]: tensor<2x4xf32>, %[[B:.*]]: tensor<4xf32>):
+// CHECK-NEXT: %[[Y:.*]] = bn.affine %[[A]], %[[B]], %[[B]]
+// CHECK-NEXT: bn.yield %[[Y]], %[[B]] : tensor<2x4xf32>, tensor<4xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[K]]#0
+func.func @kernel(%x: tensor<2x4xf32>, %c: tensor<4xf32>) -> tensor<2x4xf32> {
+  %k:2 = bn.kernel(%x, %c) {schedule = #bn.schedule<cpu>} : (tensor<2x4xf32>, tensor<4xf32>) -> (tensor<2x4xf32>, tensor<4xf32>) {
+  ^bb0(%a: tensor<2x4xf32>, %b: tensor<4xf32>):
+    %y = bn.affine %a, %b, %b : tensor<2x4xf32>, tensor<4xf32>
+    bn.yield %y, %b : tensor<2x4xf32>, tensor<4xf32>
+  }
+  return %k#0 : tensor<2x4xf32>
+}
