@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 using namespace mlir;
 using namespace bnc;
@@ -57,6 +58,12 @@ cl::opt<std::string>
 cl::list<std::string> inputPaths(
     "input", cl::desc("A .npy input; one per argument, in argument order"),
     cl::cat(category));
+cl::opt<int> randomSeed(
+    "random-inputs",
+    cl::desc("Instead of --input files, run on random inputs from this seed: "
+             "1-D arguments (per-channel parameters, statistics) uniform in "
+             "[0.5, 1.5], the others standard normal"),
+    cl::init(-1), cl::cat(category));
 cl::opt<std::string> outDir("out",
                             cl::desc("Directory for the results: 0.npy, 1.npy, ..."),
                             cl::Required, cl::cat(category));
@@ -81,6 +88,32 @@ cl::opt<unsigned> repeat("repeat",
 int fail(const std::string &message) {
   llvm::errs() << "bn-run: error: " << message << "\n";
   return 1;
+}
+
+/// Seeded random inputs for the argument types of `func`, or false with
+/// `error` set when an argument has no static shape.
+bool randomInputs(func::FuncOp func, unsigned seed,
+                  std::vector<HostTensor> &inputs, std::string &error) {
+  std::mt19937 generator(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_real_distribution<float> positive(0.5f, 1.5f);
+  for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
+    auto tensorType = dyn_cast<RankedTensorType>(type);
+    if (!tensorType || !tensorType.hasStaticShape()) {
+      error = "--random-inputs needs static shapes; argument #" +
+              std::to_string(index) + " of @" + func.getName().str() +
+              " has none";
+      return false;
+    }
+    HostTensor tensor;
+    tensor.shape.assign(tensorType.getShape().begin(),
+                        tensorType.getShape().end());
+    tensor.data.resize(tensorType.getNumElements());
+    for (float &value : tensor.data)
+      value = tensorType.getRank() == 1 ? positive(generator) : normal(generator);
+    inputs.push_back(std::move(tensor));
+  }
+  return true;
 }
 
 /// Checks `inputs` against the argument types of `func`.
@@ -208,13 +241,21 @@ int main(int argc, char **argv) {
                 "; it has:" + (names.empty() ? " none" : names));
   }
 
-  std::vector<HostTensor> inputs(inputPaths.size());
+  std::vector<HostTensor> inputs;
   std::string error;
-  for (size_t i = 0; i < inputPaths.size(); ++i)
-    if (!readNpy(inputPaths[i], inputs[i], error))
+  if (randomSeed >= 0) {
+    if (!inputPaths.empty())
+      return fail("give either --input files or --random-inputs, not both");
+    if (!randomInputs(func, static_cast<unsigned>(randomSeed), inputs, error))
       return fail(error);
-  if (!checkInputs(func, inputs, error))
-    return fail(error);
+  } else {
+    inputs.resize(inputPaths.size());
+    for (size_t i = 0; i < inputPaths.size(); ++i)
+      if (!readNpy(inputPaths[i], inputs[i], error))
+        return fail(error);
+    if (!checkInputs(func, inputs, error))
+      return fail(error);
+  }
 
   std::vector<HostTensor> outputs;
   double seconds = 0.0;
