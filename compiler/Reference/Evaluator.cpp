@@ -158,7 +158,7 @@ FailureOr<SmallVector<Tensor>> Interpreter::runBlock(Block &block,
   DenseMap<Value, Tensor> locals;
   DenseMap<Value, Tensor> *outer = frame;
   frame = &locals;
-  auto restore = llvm::make_scope_exit([&] { frame = outer; });
+  llvm::scope_exit restore([&] { frame = outer; });
   for (auto [argument, tensor] : llvm::zip(block.getArguments(), arguments))
     set(argument, tensor);
   for (Operation &op : block.without_terminator())

@@ -114,6 +114,15 @@ private:
                   int64_t channelDim,
                   const std::function<Expr(ArrayRef<Expr>)> &term);
 
+  /// Per-channel statistics of `x` in double, in two passes: the mean, and
+  /// the sum of squared deviations from it; `samples` is m.
+  struct Statistics {
+    Func mean;
+    Func squaredDeviations;
+    double samples;
+  };
+  Statistics channelStatistics(const LoweredTensor &x, int64_t channelDim);
+
   /// A per-channel Func of `channels` elements defined by `fn(channel)`.
   LoweredTensor perChannel(const std::string &name, int64_t channels,
                            const std::function<Expr(Expr)> &fn);
@@ -158,7 +167,7 @@ LogicalResult Lowerer::lowerBlock(Block &block,
   DenseMap<Value, LoweredTensor> locals;
   DenseMap<Value, LoweredTensor> *outer = values;
   values = &locals;
-  auto restore = llvm::make_scope_exit([&] { values = outer; });
+  llvm::scope_exit restore([&] { values = outer; });
   for (auto [argument, tensor] : llvm::zip(block.getArguments(), arguments))
     set(argument, tensor);
 
@@ -302,6 +311,23 @@ Func Lowerer::channelSum(const std::string &name, ArrayRef<int64_t> shape,
   return func;
 }
 
+Lowerer::Statistics Lowerer::channelStatistics(const LoweredTensor &x,
+                                               int64_t channelDim) {
+  double samples =
+      static_cast<double>(product(x.shape) / x.shape[channelDim]);
+  Func sum = channelSum("sum", x.shape, channelDim,
+                        [&](ArrayRef<Expr> i) { return at(x, i); });
+  Func mean = newFunc("mean_f64", FuncRole::Elementwise);
+  Var c("c");
+  mean(c) = sum(c) / Expr(samples);
+  Func squares =
+      channelSum("squared_deviation", x.shape, channelDim, [&](ArrayRef<Expr> i) {
+        Expr deviation = Halide::cast<double>(at(x, i)) - mean(i[channelDim]);
+        return deviation * deviation;
+      });
+  return {mean, squares, samples};
+}
+
 LoweredTensor Lowerer::perChannel(const std::string &name, int64_t channels,
                                   const std::function<Expr(Expr)> &fn) {
   Var channel("c");
@@ -358,17 +384,9 @@ LogicalResult Lowerer::lowerTrain(bn::BatchNormTrainOp op) {
   const LoweredTensor &x = get(op.getX());
   int64_t channelDim = op.getChannelDim();
   int64_t channels = x.shape[channelDim];
-  double samples = static_cast<double>(product(x.shape) / channels);
-  Func sum = channelSum("sum", x.shape, channelDim,
-                        [&](ArrayRef<Expr> i) { return at(x, i); });
-  Func meanD = newFunc("mean_f64", FuncRole::Elementwise);
-  Var c("c");
-  meanD(c) = sum(c) / Expr(samples);
-  Func squares =
-      channelSum("squared_deviation", x.shape, channelDim, [&](ArrayRef<Expr> i) {
-        Expr deviation = Halide::cast<double>(at(x, i)) - meanD(i[channelDim]);
-        return deviation * deviation;
-      });
+  Statistics statistics = channelStatistics(x, channelDim);
+  Func meanD = statistics.mean, squares = statistics.squaredDeviations;
+  double samples = statistics.samples;
   double epsilon = op.getEpsilon().convertToFloat();
   double momentum = op.getMomentum().convertToFloat();
   double bessel = op.getRunningVarUpdate() == bn::VarianceEstimator::unbiased
@@ -460,17 +478,9 @@ LogicalResult Lowerer::lowerStats(bn::StatsOp op) {
   const LoweredTensor &x = get(op.getX());
   int64_t channelDim = op.getChannelDim();
   int64_t channels = x.shape[channelDim];
-  double samples = static_cast<double>(product(x.shape) / channels);
-  Func sum = channelSum("sum", x.shape, channelDim,
-                        [&](ArrayRef<Expr> i) { return at(x, i); });
-  Func meanD = newFunc("mean_f64", FuncRole::Elementwise);
-  Var c("c");
-  meanD(c) = sum(c) / Expr(samples);
-  Func squares =
-      channelSum("squared_deviation", x.shape, channelDim, [&](ArrayRef<Expr> i) {
-        Expr deviation = Halide::cast<double>(at(x, i)) - meanD(i[channelDim]);
-        return deviation * deviation;
-      });
+  Statistics statistics = channelStatistics(x, channelDim);
+  Func meanD = statistics.mean, squares = statistics.squaredDeviations;
+  double samples = statistics.samples;
   set(op.getMean(), perChannel("mean", channels, [&](Expr ch) {
         return Halide::cast<float>(meanD(ch));
       }));
