@@ -7,6 +7,8 @@
 
 #include "compiler/Reference/Evaluator.h"
 
+#include "compiler/Support/Npy.h"
+
 #include "dialects/bn/IR/BNOps.h"
 #include "dialects/nn/IR/NNOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -16,7 +18,6 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/ScopeExit.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -73,14 +74,6 @@ void channelStats(const Tensor &x, const ChannelLayout &layout,
 Tensor channelTensor(std::vector<double> values) {
   int64_t size = static_cast<int64_t>(values.size());
   return Tensor({size}, std::move(values));
-}
-
-std::string formatShape(ArrayRef<int64_t> shape) {
-  return "[" + llvm::join(llvm::map_range(shape, [](int64_t size) {
-                            return std::to_string(size);
-                          }),
-                          ", ") +
-         "]";
 }
 
 double toDouble(FloatAttr attr) {

@@ -76,7 +76,7 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape,
 
 } // namespace
 
-std::string bnc::formatShape(const std::vector<int64_t> &shape) {
+std::string bnc::formatShape(llvm::ArrayRef<int64_t> shape) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i)
     text += (i ? ", " : "") + std::to_string(shape[i]);

@@ -7,6 +7,8 @@
 #ifndef BNC_COMPILER_SUPPORT_NPY_H
 #define BNC_COMPILER_SUPPORT_NPY_H
 
+#include "llvm/ADT/ArrayRef.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,7 +31,7 @@ bool writeNpy(const std::string &path, const HostTensor &tensor,
               std::string &error);
 
 /// "[2, 3, 4]".
-std::string formatShape(const std::vector<int64_t> &shape);
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
 
 } // namespace bnc
 

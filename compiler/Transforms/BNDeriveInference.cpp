@@ -108,16 +108,7 @@ func::CallOp findCallIntoBN(func::FuncOp func, SymbolTableCollection &symbols) {
   func.walk([&](func::CallOp call) {
     auto callee =
         symbols.lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
-    if (!callee || callee.isExternal())
-      return WalkResult::advance();
-    bool hasBN = callee
-                     .walk([](Operation *op) {
-                       return isa<bn::BNDialect>(op->getDialect())
-                                  ? WalkResult::interrupt()
-                                  : WalkResult::advance();
-                     })
-                     .wasInterrupted();
-    if (!hasBN)
+    if (!callee || callee.isExternal() || !bn::findFirstBNOp(callee))
       return WalkResult::advance();
     found = call;
     return WalkResult::interrupt();

@@ -193,14 +193,7 @@ void ModeChecker::checkUndeclared(func::FuncOp func) {
   if (func.isPrivate() || func.isExternal())
     return;
   for (auto [reached, via] : reachableFunctions(func, symbols)) {
-    Operation *bnOp = nullptr;
-    reached.walk([&](Operation *op) {
-      if (isa<bn::BNDialect>(op->getDialect())) {
-        bnOp = op;
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
+    Operation *bnOp = bn::findFirstBNOp(reached);
     if (!bnOp)
       continue;
     InFlightDiagnostic diag =

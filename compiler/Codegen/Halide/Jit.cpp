@@ -91,9 +91,8 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
   }
   std::vector<Halide::Buffer<float>> inputBuffers;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    std::vector<int64_t> expected(lowered.inputShapes[i].begin(),
-                                  lowered.inputShapes[i].end());
-    if (inputs[i].shape != expected) {
+    llvm::ArrayRef<int64_t> expected = lowered.inputShapes[i];
+    if (llvm::ArrayRef<int64_t>(inputs[i].shape) != expected) {
       error = "input #" + std::to_string(i) + " of @" + lowered.name +
               " must have shape " + formatShape(expected) + ", but has " +
               formatShape(inputs[i].shape);

@@ -52,6 +52,17 @@ StringRef bnc::bn::stringifyEntryMode(EntryMode mode) {
   return mode == EntryMode::Train ? "train" : "infer";
 }
 
+Operation *bnc::bn::findFirstBNOp(Operation *root) {
+  Operation *found = nullptr;
+  root->walk([&](Operation *op) {
+    if (!isa<BNDialect>(op->getDialect()))
+      return WalkResult::advance();
+    found = op;
+    return WalkResult::interrupt();
+  });
+  return found;
+}
+
 LogicalResult BNDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attribute) {
   if (attribute.getName() == kDerivedFromAttrName) {

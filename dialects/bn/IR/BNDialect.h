@@ -25,6 +25,10 @@ void setEntryMode(mlir::Operation *op, EntryMode mode);
 /// The spelling of `mode` in `bn.mode`: "train" or "infer".
 llvm::StringRef stringifyEntryMode(EntryMode mode);
 
+/// The first op of the bn dialect nested in `root` (or `root` itself), or
+/// null if there is none.
+mlir::Operation *findFirstBNOp(mlir::Operation *root);
+
 } // namespace bnc::bn
 
 #endif // BNC_DIALECTS_BN_IR_BNDIALECT_H
