@@ -31,6 +31,16 @@ using bnc::reference::Tensor;
 Tensor::Tensor(ArrayRef<int64_t> shape, std::vector<double> data)
     : shape(shape.begin(), shape.end()), data(std::move(data)) {}
 
+Tensor bnc::reference::fromHost(const HostTensor &tensor) {
+  return Tensor(tensor.shape,
+                std::vector<double>(tensor.data.begin(), tensor.data.end()));
+}
+
+HostTensor bnc::reference::toHost(const Tensor &tensor) {
+  return {std::vector<int64_t>(tensor.shape.begin(), tensor.shape.end()),
+          std::vector<float>(tensor.data.begin(), tensor.data.end())};
+}
+
 Tensor Tensor::filled(ArrayRef<int64_t> shape, double value) {
   int64_t count = std::accumulate(shape.begin(), shape.end(), int64_t{1},
                                   std::multiplies<int64_t>());

@@ -10,6 +10,7 @@
 #ifndef BNC_COMPILER_REFERENCE_EVALUATOR_H
 #define BNC_COMPILER_REFERENCE_EVALUATOR_H
 
+#include "compiler/Support/Npy.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -35,6 +36,10 @@ struct Tensor {
 
   int64_t numElements() const { return static_cast<int64_t>(data.size()); }
 };
+
+/// `tensor` widened to double, and a result rounded back to float32.
+Tensor fromHost(const HostTensor &tensor);
+HostTensor toHost(const Tensor &tensor);
 
 /// Runs `func` on `arguments`, which must match its argument types (static
 /// dimensions exactly, dynamic ones take the argument's size). On an op it

@@ -22,19 +22,6 @@ namespace {
 constexpr double kTolerance = 1e-4;
 constexpr unsigned kSeed = 11;
 
-std::vector<HostTensor> toHost(ArrayRef<Tensor> tensors) {
-  std::vector<HostTensor> host;
-  for (const Tensor &tensor : tensors)
-    host.push_back({std::vector<int64_t>(tensor.shape.begin(), tensor.shape.end()),
-                    std::vector<float>(tensor.data.begin(), tensor.data.end())});
-  return host;
-}
-
-Tensor fromHost(const HostTensor &tensor) {
-  return Tensor(tensor.shape,
-                std::vector<double>(tensor.data.begin(), tensor.data.end()));
-}
-
 /// Runs `func` through Halide; fails the test if it cannot.
 SmallVector<Tensor> runHalide(func::FuncOp func, ArrayRef<Tensor> arguments) {
   FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
@@ -43,11 +30,13 @@ SmallVector<Tensor> runHalide(func::FuncOp func, ArrayRef<Tensor> arguments) {
     return {};
   std::string error;
   halide::JitPipeline jit(std::move(*lowered), error);
-  std::vector<HostTensor> outputs;
-  EXPECT_TRUE(jit.valid() && jit.run(toHost(arguments), outputs, error)) << error;
+  std::vector<HostTensor> hostInputs, outputs;
+  for (const Tensor &argument : arguments)
+    hostInputs.push_back(reference::toHost(argument));
+  EXPECT_TRUE(jit.valid() && jit.run(hostInputs, outputs, error)) << error;
   SmallVector<Tensor> results;
   for (const HostTensor &output : outputs)
-    results.push_back(fromHost(output));
+    results.push_back(reference::fromHost(output));
   return results;
 }
 

@@ -19,7 +19,6 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include <cstring>
 
 using namespace mlir;
 using namespace bnc;

@@ -155,8 +155,7 @@ bool runReference(func::FuncOp func, const std::vector<HostTensor> &inputs,
                   std::vector<HostTensor> &outputs, double &seconds) {
   SmallVector<reference::Tensor> arguments;
   for (const HostTensor &input : inputs)
-    arguments.emplace_back(input.shape,
-                           std::vector<double>(input.data.begin(), input.data.end()));
+    arguments.push_back(reference::fromHost(input));
   auto start = std::chrono::steady_clock::now();
   FailureOr<SmallVector<reference::Tensor>> results =
       reference::evaluate(func, arguments);
@@ -166,8 +165,7 @@ bool runReference(func::FuncOp func, const std::vector<HostTensor> &inputs,
     return false;
   outputs.clear();
   for (const reference::Tensor &result : *results)
-    outputs.push_back({std::vector<int64_t>(result.shape.begin(), result.shape.end()),
-                       std::vector<float>(result.data.begin(), result.data.end())});
+    outputs.push_back(reference::toHost(result));
   return true;
 }
 
