@@ -13,6 +13,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace bnc {
@@ -47,28 +48,20 @@ llvm::SetVector<Operation *> opsUsingTrainingState(func::FuncOp func) {
 void convertToInference(func::FuncOp func) {
   llvm::SetVector<Operation *> tainted = opsUsingTrainingState(func);
 
-  // Keep the results that do not depend on training state.
+  // Drop the results that depend on training state, with their attributes.
   auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
-  SmallVector<Value> kept;
-  SmallVector<Type> keptTypes;
-  for (Value operand : ret.getOperands()) {
+  llvm::BitVector trainingOnlyResults(ret.getNumOperands());
+  for (auto [index, operand] : llvm::enumerate(ret.getOperands())) {
     Operation *def = operand.getDefiningOp();
-    bool trainingOnly =
-        def && (tainted.contains(def) ||
+    if (def && (tainted.contains(def) ||
                 (isa<bn::BatchNormTrainOp>(def) &&
-                 cast<OpResult>(operand).getResultNumber() != 0));
-    if (!trainingOnly) {
-      kept.push_back(operand);
-      keptTypes.push_back(operand.getType());
-    }
+                 cast<OpResult>(operand).getResultNumber() != 0)))
+      trainingOnlyResults.set(index);
   }
-  IRRewriter rewriter(func.getContext());
-  rewriter.setInsertionPoint(ret);
-  func::ReturnOp::create(rewriter, ret.getLoc(), kept);
+  ret->eraseOperands(trainingOnlyResults);
+  (void)func.eraseResults(trainingOnlyResults);
   tainted.remove(ret);
-  rewriter.eraseOp(ret);
-  func.setType(FunctionType::get(func.getContext(),
-                                 func.getArgumentTypes(), keptTypes));
+  IRRewriter rewriter(func.getContext());
 
   // Erase what computed from training state. Every user of a tainted op is
   // tainted too, so none is left behind with a dangling operand.
@@ -88,8 +81,14 @@ void convertToInference(func::FuncOp func) {
     rewriter.eraseOp(train);
   });
 
-  // What only fed the removed results (gradients, say) is dead now.
+  // What only fed the removed results (gradients, say) is dead now, and so
+  // are the arguments only training read (the incoming gradient, say).
   (void)runRegionDCE(rewriter, func->getRegions());
+  llvm::BitVector unusedArguments(func.getNumArguments());
+  for (BlockArgument argument : func.getArguments())
+    if (argument.use_empty())
+      unusedArguments.set(argument.getArgNumber());
+  (void)func.eraseArguments(unusedArguments);
 }
 
 /// The first bn.kernel in `func`, if any.

@@ -78,9 +78,11 @@ def BNDeriveInferencePass : Pass<"bn-derive-inference", "::mlir::ModuleOp"> {
       batch statistics (state updates, gradients) are removed, and everything
       that only fed them is erased.
 
-    The arguments stay as they are, so `@f_infer` takes the same parameters
-    and state as `@f`. The inference program is derived, not written twice, so
-    the two cannot disagree.
+    Arguments that only training reads (an incoming gradient, say) are
+    removed; the others keep their attributes, so `@f_infer` reads the same
+    `bn.state` entries as `@f` and one state object serves both. The
+    inference program is derived, not written twice, so the two cannot
+    disagree.
 
     The pass is idempotent: an `@f_infer` that was derived from `@f` is
     re-derived in place. A different symbol named `@f_infer` is an error, as

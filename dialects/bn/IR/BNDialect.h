@@ -25,6 +25,18 @@ void setEntryMode(mlir::Operation *op, EntryMode mode);
 /// The spelling of `mode` in `bn.mode`: "train" or "infer".
 llvm::StringRef stringifyEntryMode(EntryMode mode);
 
+/// The `bn.state` name of argument `index` of function `func`, or null.
+mlir::StringAttr getArgumentStateName(mlir::Operation *func, unsigned index);
+
+/// The `bn.state` name of result `index` of function `func`, or null.
+mlir::StringAttr getResultStateName(mlir::Operation *func, unsigned index);
+
+/// The `bn.name` of argument `index` of function `func`, or null.
+mlir::StringAttr getArgumentName(mlir::Operation *func, unsigned index);
+
+/// The `bn.name` of result `index` of function `func`, or null.
+mlir::StringAttr getResultName(mlir::Operation *func, unsigned index);
+
 /// The first op of the bn dialect nested in `root` (or `root` itself), or
 /// null if there is none.
 mlir::Operation *findFirstBNOp(mlir::Operation *root);

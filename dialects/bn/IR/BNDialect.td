@@ -34,11 +34,31 @@ def BN_Dialect : Dialect {
     func.func @predict(...) attributes {bn.mode = "infer"} { ... }
     ```
 
+    Arguments and results of an entry point say what they are to the runtime
+    that runs it ahead of time. `bn.state = "NAME"` on an argument makes it an
+    entry of the model's state (a parameter or a running statistic), named as
+    in PyTorch's `state_dict`; on a result it makes the result the new value
+    of that entry, which the runtime commits only when the step succeeds.
+    `bn.name = "IDENT"` names a data argument or result for the generated C++
+    wrapper. For each `L.running_mean` a training step updates, the runtime
+    also keeps and counts `L.num_batches_tracked`.
+
+    ```mlir
+    func.func @train_step(%x: tensor<8x16x4x4xf32> {bn.name = "x"},
+                          %mean: tensor<16xf32> {bn.state = "bn.running_mean"},
+                          ...)
+        -> (tensor<8x16x4x4xf32> {bn.name = "y"},
+            tensor<16xf32> {bn.state = "bn.running_mean"}, ...)
+        attributes {bn.mode = "train"}
+    ```
+
     The decomposed ops `bn.stats` and `bn.affine` are what lowering and folding
     produce: per-channel statistics, and a per-channel `x * mul + add`.
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
 
   let extraClassDeclaration = [{
     /// `bn.mode`: the discardable attribute that makes a function an entry
@@ -48,6 +68,11 @@ def BN_Dialect : Dialect {
     /// the training entry point it was derived from.
     static constexpr ::llvm::StringLiteral kDerivedFromAttrName =
         "bn.derived_from";
+    /// `bn.state`: on an entry point's argument, the name of the state entry
+    /// it reads; on a result, the entry whose new value it is.
+    static constexpr ::llvm::StringLiteral kStateAttrName = "bn.state";
+    /// `bn.name`: the name of a data argument or result in generated code.
+    static constexpr ::llvm::StringLiteral kNameAttrName = "bn.name";
   }];
 }
 

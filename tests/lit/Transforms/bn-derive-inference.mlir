@@ -6,14 +6,14 @@
 
 // The training entry point stays; @train_step_infer normalises with the
 // running statistics, and the state results and the gradient, with what only
-// fed them (the add of dy), are gone.
+// fed them (the add of dy) and the argument only they read (dy), are gone.
 
 // CHECK-LABEL: func.func @train_step(
 // CHECK: bn.batch_norm_train
 // CHECK: bn.batch_norm_grad
 
 // CHECK-LABEL: func.func @train_step_infer(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<8x16xf32>, %[[S:[^:]*]]: tensor<16xf32>, %[[O:[^:]*]]: tensor<16xf32>, %[[RM:[^:]*]]: tensor<16xf32>, %[[RV:[^:]*]]: tensor<16xf32>, %{{[^:]*}}: tensor<8x16xf32>)
+// CHECK-SAME: %[[X:[^:]*]]: tensor<8x16xf32>, %[[S:[^:]*]]: tensor<16xf32>, %[[O:[^:]*]]: tensor<16xf32>, %[[RM:[^:]*]]: tensor<16xf32>, %[[RV:[^:]*]]: tensor<16xf32>)
 // CHECK-SAME: -> tensor<8x16xf32>
 // CHECK-SAME: attributes {bn.derived_from = @train_step, bn.mode = "infer"}
 // CHECK-NEXT: %[[Y:.*]] = bn.batch_norm_infer %[[X]], %[[S]], %[[O]], %[[RM]], %[[RV]] {epsilon = 1.000000e-03 : f32} : tensor<8x16xf32>, tensor<16xf32>
@@ -32,6 +32,29 @@ func.func @train_step(%x: tensor<8x16xf32>, %s: tensor<16xf32>, %o: tensor<16xf3
   %dx, %ds, %do = bn.batch_norm_grad %x, %s, %bm, %bi, %dy2 : tensor<8x16xf32>, tensor<16xf32>
   return %r, %m, %v, %dx, %ds
       : tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<16xf32>
+}
+
+// -----
+
+// The state and name attributes of what stays stay, so one state object
+// serves both entry points; those of removed results go with them.
+
+// CHECK-LABEL: func.func @train_step(
+// CHECK-LABEL: func.func @train_step_infer(
+// CHECK-SAME: %{{[^:]*}}: tensor<4x8xf32> {bn.name = "x"}, %{{[^:]*}}: tensor<8xf32> {bn.state = "bn.weight"}, %{{[^:]*}}: tensor<8xf32> {bn.state = "bn.bias"}, %{{[^:]*}}: tensor<8xf32> {bn.state = "bn.running_mean"}, %{{[^:]*}}: tensor<8xf32> {bn.state = "bn.running_var"})
+// CHECK-SAME: -> (tensor<4x8xf32> {bn.name = "y"})
+func.func @train_step(%x: tensor<4x8xf32> {bn.name = "x"},
+                      %s: tensor<8xf32> {bn.state = "bn.weight"},
+                      %o: tensor<8xf32> {bn.state = "bn.bias"},
+                      %rm: tensor<8xf32> {bn.state = "bn.running_mean"},
+                      %rv: tensor<8xf32> {bn.state = "bn.running_var"})
+    -> (tensor<4x8xf32> {bn.name = "y"},
+        tensor<8xf32> {bn.state = "bn.running_mean"},
+        tensor<8xf32> {bn.state = "bn.running_var"})
+    attributes {bn.mode = "train"} {
+  %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %s, %o, %rm, %rv
+      : tensor<4x8xf32>, tensor<8xf32>
+  return %y, %m, %v : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>
 }
 
 // -----

@@ -22,7 +22,7 @@
 // TRAIN-LABEL: func.func @train_step(
 // TRAIN: bn.batch_norm_train
 // TRAIN-LABEL: func.func @train_step_infer(
-// TRAIN-SAME: -> tensor<8x16x16x16xf32> attributes {bn.derived_from = @train_step, bn.mode = "infer"}
+// TRAIN-SAME: {bn.state = "bn.running_var"}) -> (tensor<8x16x16x16xf32> {bn.name = "y"}) attributes {bn.derived_from = @train_step, bn.mode = "infer"}
 // TRAIN: math.rsqrt
 // TRAIN: bn.affine
 // TRAIN-NOT: bn.batch_norm

@@ -236,7 +236,7 @@ func.func @mode_not_a_string() attributes {bn.mode = true} {
 
 // -----
 
-// expected-error @+1 {{unknown bn dialect attribute 'bn.training'; bn knows 'bn.mode' and 'bn.derived_from' on entry-point functions}}
+// expected-error @+1 {{unknown bn dialect attribute 'bn.training'; bn knows 'bn.mode' and 'bn.derived_from' on entry-point functions, and 'bn.state' and 'bn.name' on their arguments and results}}
 func.func @unknown_attr() attributes {bn.training} {
   return
 }
@@ -306,4 +306,109 @@ func.func @unknown_schedule(%x: tensor<2x4xf32>) {
     bn.yield %a : tensor<2x4xf32>
   }
   return
+}
+
+// -----
+
+// expected-error @+1 {{bn.state of argument #0 must be a state_dict name like "layer1.bn1.running_mean", but got "bn..running_mean"}}
+func.func @bad_state_name(%m: tensor<4xf32> {bn.state = "bn..running_mean"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{bn.state of argument #0 must be a state_dict name like "layer1.bn1.running_mean", but got 3 : i64}}
+func.func @state_name_not_a_string(%m: tensor<4xf32> {bn.state = 3}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{bn.state of argument #0 is "bn.num_batches_tracked", which the runtime keeps and counts itself; remove the argument}}
+func.func @counter_as_argument(%n: tensor<i64> {bn.state = "bn.num_batches_tracked"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{argument #0 has both bn.state and bn.name; a state entry is named by bn.state alone}}
+func.func @state_and_name(%m: tensor<4xf32> {bn.state = "bn.running_mean", bn.name = "m"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{bn.state "bn.running_mean" is on arguments #0 and #1; each state entry is one argument}}
+func.func @state_twice(%a: tensor<4xf32> {bn.state = "bn.running_mean"},
+                       %b: tensor<4xf32> {bn.state = "bn.running_mean"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{bn.name must be a C identifier, like "x", but got "2x"}}
+func.func @bad_data_name(%x: tensor<4xf32> {bn.name = "2x"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{bn.name "x" names more than one argument or result; give each its own name}}
+func.func @name_twice(%x: tensor<4xf32> {bn.name = "x"}) -> (tensor<4xf32> {bn.name = "x"}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{unknown bn dialect argument attribute 'bn.stat'; bn knows 'bn.state' and 'bn.name'}}
+func.func @unknown_argument_attribute(%x: tensor<4xf32> {bn.stat = "bn.weight"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown bn dialect result attribute 'bn.stat'; bn knows 'bn.state' and 'bn.name'}}
+func.func @unknown_result_attribute(%x: tensor<4xf32>) -> (tensor<4xf32> {bn.stat = "bn.weight"}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{bn.state of result #0 must be a string, but got 1 : i64}}
+func.func @result_state_not_a_string(%x: tensor<4xf32>) -> (tensor<4xf32> {bn.state = 1}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{result #0 has both bn.state and bn.name; a state update is named by bn.state alone}}
+func.func @result_state_and_name(%m: tensor<4xf32> {bn.state = "bn.running_mean"})
+    -> (tensor<4xf32> {bn.state = "bn.running_mean", bn.name = "m"}) {
+  return %m : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{bn.state "bn.running_mean" is on results #0 and #1; a step updates each state entry once}}
+func.func @updated_twice(%m: tensor<4xf32> {bn.state = "bn.running_mean"})
+    -> (tensor<4xf32> {bn.state = "bn.running_mean"},
+        tensor<4xf32> {bn.state = "bn.running_mean"}) {
+  return %m, %m : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{result #0 updates state "bn.running_mean" of type 'tensor<4xf32>' (argument #0), but has type 'tensor<8xf32>'}}
+func.func @update_type_mismatch(%m: tensor<4xf32> {bn.state = "bn.running_mean"},
+                                %n: tensor<8xf32>)
+    -> (tensor<8xf32> {bn.state = "bn.running_mean"}) {
+  return %n : tensor<8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{result #0 updates state "bn.running_var", but no argument reads it; add bn.state = "bn.running_var" to the argument it replaces}}
+func.func @update_without_argument(%m: tensor<4xf32> {bn.state = "bn.running_mean"})
+    -> (tensor<4xf32> {bn.state = "bn.running_var"}) {
+  return %m : tensor<4xf32>
 }

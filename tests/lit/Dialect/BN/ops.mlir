@@ -82,6 +82,17 @@ func.func @entry() attributes {bn.mode = "infer"} {
   return
 }
 
+// State and data names on an entry point's arguments and results.
+// CHECK-LABEL: func.func @named
+// CHECK-SAME: (%{{.*}}: tensor<4x2xf32> {bn.name = "x"}, %{{.*}}: tensor<2xf32> {bn.state = "layer1.0.bn1.running_mean"})
+// CHECK-SAME: -> (tensor<4x2xf32> {bn.name = "y"}, tensor<2xf32> {bn.state = "layer1.0.bn1.running_mean"})
+func.func @named(%x: tensor<4x2xf32> {bn.name = "x"},
+                 %m: tensor<2xf32> {bn.state = "layer1.0.bn1.running_mean"})
+    -> (tensor<4x2xf32> {bn.name = "y"},
+        tensor<2xf32> {bn.state = "layer1.0.bn1.running_mean"}) {
+  return %x, %m : tensor<4x2xf32>, tensor<2xf32>
+}
+
 // CHECK-LABEL: func.func @kernel
 // CHECK: %[[K:.*]]:2 = bn.kernel(%{{.*}}, %{{.*}}) {schedule = #bn.schedule<cpu>} : (tensor<2x4xf32>, tensor<4xf32>) -> (tensor<2x4xf32>, tensor<4xf32>) {
 // CHECK-NEXT: ^bb0(%[[A:.*]]: tensor<2x4xf32>, %[[B:.*]]: tensor<4xf32>):
