@@ -53,7 +53,7 @@ function(bnc_add_tool name)
   cmake_parse_arguments(ARG "" "" "LINK_LIBS" ${ARGN})
   add_executable(${name} ${ARG_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE ${ARG_LINK_LIBS})
-  install(TARGETS ${name} RUNTIME DESTINATION bin)
+  install(TARGETS ${name} EXPORT bncTargets RUNTIME DESTINATION bin)
 endfunction()
 
 # bnc_add_unittest(<name> <sources>... LINK_LIBS <libraries>...)

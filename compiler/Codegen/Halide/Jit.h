@@ -8,18 +8,13 @@
 #define BNC_COMPILER_CODEGEN_HALIDE_JIT_H
 
 #include "compiler/Codegen/Halide/Lowering.h"
+#include "compiler/Codegen/Halide/Schedule.h"
 #include "compiler/Support/Npy.h"
 
 #include <string>
 #include <vector>
 
 namespace bnc::halide {
-
-/// How a pipeline is scheduled for the JIT.
-enum class Scheduler {
-  Hand, // bnc's CPU schedule (CpuSchedule.h), unless a kernel asks for auto
-  Auto, // Halide's autoscheduler, for comparison
-};
 
 /// A compiled pipeline, ready to run many times.
 class JitPipeline {

@@ -195,7 +195,7 @@ bool runHalide(func::FuncOp func, const std::vector<HostTensor> &inputs,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  hideLibraryOptions();
+  hideLibraryOptions({&category});
   registerAllPasses();
   cl::ParseCommandLineOptions(
       argc, argv,

@@ -1,0 +1,108 @@
+//===- Aot.cpp - Ahead-of-time compilation of a model with Halide ---------===//
+//
+// Part of bnc. See Aot.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Halide/Aot.h"
+
+#include "compiler/Codegen/CppWrapper.h"
+#include "compiler/Codegen/ModelInterface.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace bnc;
+using namespace bnc::halide;
+
+namespace {
+
+FailureOr<Halide::Target> parseTarget(ModuleOp module,
+                                      const std::string &text) {
+  if (text != "host" && !Halide::Target::validate_target_string(text)) {
+    module.emitError("unknown Halide target '")
+        << text << "'; use host, or a Halide target string like "
+        << "x86-64-linux-avx2";
+    return failure();
+  }
+  Halide::Target target =
+      text == "host" ? Halide::get_host_target() : Halide::Target(text);
+  if (target.has_gpu_feature()) {
+    module.emitError("target '")
+        << text << "' asks for a GPU; bnc's GPU (CUDA) schedules are not "
+        << "written yet, so compile for the host CPU";
+    return failure();
+  }
+  return target;
+}
+
+/// The kernels of every entry point, one Halide module each.
+FailureOr<std::vector<Halide::Module>>
+compileEntryPoints(ModuleOp module, const ModelInterface &model,
+                   const std::string &modelName, const Halide::Target &target,
+                   const AotOptions &options) {
+  std::vector<Halide::Module> kernels;
+  for (const EntryPointInterface &entry : model.entryPoints) {
+    auto func = module.lookupSymbol<func::FuncOp>(entry.name);
+    FailureOr<LoweredPipeline> lowered = lowerToHalide(func);
+    if (failed(lowered))
+      return failure();
+    Halide::Pipeline pipeline = lowered->pipeline();
+    std::string error;
+    if (!schedulePipeline(*lowered, pipeline, target, options.scheduler,
+                          options.autoscheduler, error)) {
+      func.emitError(error);
+      return failure();
+    }
+    std::vector<Halide::Argument> arguments(lowered->inputs.begin(),
+                                            lowered->inputs.end());
+    kernels.push_back(pipeline.compile_to_module(
+        arguments, kernelName(modelName, entry.name), target));
+  }
+  return kernels;
+}
+
+} // namespace
+
+LogicalResult bnc::halide::compileAheadOfTime(ModuleOp module,
+                                              const AotOptions &options) {
+  std::string modelName = llvm::sys::path::filename(options.prefix).str();
+  FailureOr<ModelInterface> model = describeModel(module);
+  if (failed(model))
+    return failure();
+  FailureOr<Halide::Target> target = parseTarget(module, options.target);
+  if (failed(target))
+    return failure();
+
+  // The wrapper first: it checks that every name can be a C++ name.
+  std::string wrapper, error;
+  llvm::raw_string_ostream wrapperText(wrapper);
+  if (!emitCppWrapper(*model, {modelName, modelName + ".halide.h"},
+                      wrapperText, error))
+    return module.emitError(error);
+
+  try {
+    FailureOr<std::vector<Halide::Module>> kernels =
+        compileEntryPoints(module, *model, modelName, *target, options);
+    if (failed(kernels))
+      return failure();
+    std::map<Halide::OutputFileType, std::string> files = {
+        {Halide::OutputFileType::static_library, options.prefix + ".a"},
+        {Halide::OutputFileType::c_header, options.prefix + ".halide.h"}};
+    if (options.emitStmtHtml)
+      files[Halide::OutputFileType::stmt_html] = options.prefix + ".stmt.html";
+    Halide::link_modules(modelName, *kernels).compile(files);
+  } catch (const Halide::Error &e) {
+    return module.emitError("Halide could not compile the model: ")
+           << e.what();
+  }
+
+  std::error_code ec;
+  llvm::raw_fd_ostream header(options.prefix + ".h", ec);
+  if (ec)
+    return module.emitError("cannot write ")
+           << options.prefix << ".h: " << ec.message();
+  header << wrapper;
+  return success();
+}

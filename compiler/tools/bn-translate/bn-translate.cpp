@@ -1,0 +1,115 @@
+//===- bn-translate.cpp - Translate bn programs out of MLIR ----------------===//
+//
+// Part of bnc. `bn-translate --bn-to-halide-aot -o PREFIX model.mlir` compiles
+// every entry point of a model (after the bn-opt pipeline of the user's
+// choice) into PREFIX.a, PREFIX.halide.h and the C++ wrapper PREFIX.h.
+//
+// Not mlirTranslateMain: a translation there writes one output stream, and
+// this one writes a library and two headers named after a prefix.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Halide/Aot.h"
+#include "compiler/InitAll.h"
+#include "compiler/Support/ToolOptions.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace bnc;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("bn-translate options");
+
+enum class Translation { HalideAot };
+cl::opt<Translation> translation(
+    cl::desc("Translation:"), cl::Required,
+    cl::values(clEnumValN(
+        Translation::HalideAot, "bn-to-halide-aot",
+        "Every entry point (public function with bn.mode) to one Halide "
+        "pipeline; writes PREFIX.a (kernels and Halide runtime), "
+        "PREFIX.halide.h (their C declarations) and PREFIX.h (the C++ class "
+        "apps use, on the bnrt runtime)")),
+    cl::cat(category));
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.mlir>"),
+                               cl::init("-"), cl::cat(category));
+cl::opt<std::string>
+    prefix("o",
+           cl::desc("Output path prefix; its file name is the model's name "
+                    "and must be a C identifier: -o build/conv_bn_relu"),
+           cl::value_desc("PREFIX"), cl::Required, cl::cat(category));
+cl::opt<std::string>
+    target("target",
+           cl::desc("Halide target: host (the default: this machine's CPU "
+                    "and vector features), or a Halide target string such "
+                    "as x86-64-linux-avx2"),
+           cl::init("host"), cl::cat(category));
+enum class Extra { StmtHtml };
+cl::list<Extra> extras(
+    "emit", cl::desc("Extra outputs:"), cl::CommaSeparated,
+    cl::values(clEnumValN(Extra::StmtHtml, "stmt_html",
+                          "PREFIX.stmt.html: Halide's view of the lowered, "
+                          "scheduled loops")),
+    cl::cat(category));
+cl::opt<halide::Scheduler> scheduler(
+    "schedule", cl::desc("Which schedule the kernels get"),
+    cl::init(halide::Scheduler::Hand),
+    cl::values(clEnumValN(halide::Scheduler::Hand, "hand",
+                          "bnc's CPU schedule, except for kernels marked "
+                          "#bn.schedule<auto> (default)"),
+               clEnumValN(halide::Scheduler::Auto, "auto",
+                          "Halide's autoscheduler for everything")),
+    cl::cat(category));
+cl::opt<std::string> autoscheduler(
+    "autoscheduler",
+    cl::desc("Halide autoscheduler for auto schedules: Mullapudi2016, "
+             "Adams2019 or Li2018"),
+    cl::init("Mullapudi2016"), cl::cat(category));
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  hideLibraryOptions({&category});
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "bn-translate: translates a bn program, after bn-opt, into what apps "
+      "link\n\n"
+      "  bn-opt --bn-training-pipeline model.mlir -o model.opt.mlir\n"
+      "  bn-translate --bn-to-halide-aot model.opt.mlir -o build/model\n");
+
+  std::string modelName = llvm::sys::path::filename(prefix).str();
+  if (modelName.empty()) {
+    llvm::errs() << "bn-translate: -o needs a file name after the directory, "
+                    "like build/conv_bn_relu\n";
+    return 1;
+  }
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(modelPath, sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  halide::AotOptions options;
+  options.prefix = prefix;
+  options.target = target;
+  options.emitStmtHtml = llvm::is_contained(extras, Extra::StmtHtml);
+  options.scheduler = scheduler;
+  options.autoscheduler = autoscheduler;
+  return failed(halide::compileAheadOfTime(*module, options)) ? 1 : 0;
+}

@@ -1,0 +1,135 @@
+//===- EntryPoint.cpp - Calling an ahead-of-time compiled entry point ------===//
+//
+// Part of bnrt. See EntryPoint.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bnrt/EntryPoint.h"
+
+using namespace bnrt;
+
+namespace {
+
+thread_local std::string lastHalideError;
+
+std::string expectedTensor(const ValueSpec &value) {
+  std::string text = "f32 " + formatShape(value.shape);
+  if (value.layout != Layout::Plain)
+    text += std::string(" (") + toString(value.layout) + ")";
+  return text;
+}
+
+Status checkInput(const EntryPointSpec &entry, const ValueSpec &value,
+                  const Tensor *tensor) {
+  std::string what = entry.name + ": input '" + value.name + "'";
+  if (!tensor)
+    return Status::error(what + " is missing (a null pointer)");
+  bool layoutFits = tensor->layout() == Layout::Plain ||
+                    tensor->layout() == value.layout;
+  if (tensor->dtype() == DType::F32 && tensor->shape() == value.shape &&
+      layoutFits)
+    return Status::success();
+  return Status::error(what + " must be " + expectedTensor(value) +
+                       ", but got " + tensor->describe());
+}
+
+/// The Halide message without its trailing newline.
+std::string takeHalideError() {
+  std::string message = std::move(lastHalideError);
+  lastHalideError.clear();
+  while (!message.empty() && message.back() == '\n')
+    message.pop_back();
+  return message;
+}
+
+} // namespace
+
+void bnrt::captureHalideError(void *, const char *message) {
+  lastHalideError += message ? message : "";
+}
+
+Status bnrt::call(const EntryPointSpec &entry, State &state,
+                  const std::vector<const Tensor *> &inputs,
+                  std::vector<Tensor> &outputs) {
+  try {
+    size_t expectedInputs = 0;
+    for (const ValueSpec &value : entry.values)
+      expectedInputs += value.kind == ValueSpec::Kind::Input;
+    if (inputs.size() != expectedInputs)
+      return Status::error(entry.name + " takes " +
+                           std::to_string(expectedInputs) + " inputs, but " +
+                           std::to_string(inputs.size()) + " were given");
+
+    // Every buffer, in the kernel's order; new state goes to fresh tensors
+    // (the second buffer), never over the current state.
+    std::vector<Tensor> produced;
+    produced.reserve(entry.values.size());
+    std::vector<BufferView> views;
+    views.reserve(entry.values.size());
+    size_t nextInput = 0;
+    for (const ValueSpec &value : entry.values) {
+      switch (value.kind) {
+      case ValueSpec::Kind::Input: {
+        const Tensor *tensor = inputs[nextInput++];
+        if (Status status = checkInput(entry, value, tensor); !status)
+          return status;
+        views.emplace_back(*tensor);
+        break;
+      }
+      case ValueSpec::Kind::State: {
+        size_t position = 0;
+        if (Status status = state.find(value.name, position); !status)
+          return Status::error(entry.name + ": " + status.message());
+        const Tensor &tensor = state.at(position);
+        if (tensor.dtype() != DType::F32 || tensor.shape() != value.shape)
+          return Status::error(entry.name + ": state entry '" + value.name +
+                               "' must be " + expectedTensor(value) +
+                               ", but is " + tensor.describe());
+        views.emplace_back(tensor);
+        break;
+      }
+      case ValueSpec::Kind::Output:
+      case ValueSpec::Kind::StateUpdate:
+        produced.emplace_back(value.shape, DType::F32, value.layout);
+        views.emplace_back(produced.back());
+        break;
+      }
+    }
+
+    std::vector<void *> arguments;
+    for (BufferView &view : views)
+      arguments.push_back(view.get());
+    takeHalideError();
+    if (int code = entry.kernel(arguments.data()); code != 0) {
+      std::string message = takeHalideError();
+      return Status::error(entry.name + " failed in its kernel (Halide error " +
+                           std::to_string(code) + ")" +
+                           (message.empty() ? "" : ": " + message) +
+                           "; the state is unchanged");
+    }
+
+    Transaction transaction(state);
+    std::vector<Tensor> results;
+    size_t nextProduced = 0;
+    for (const ValueSpec &value : entry.values) {
+      if (value.kind == ValueSpec::Kind::Output)
+        results.push_back(std::move(produced[nextProduced++]));
+      else if (value.kind == ValueSpec::Kind::StateUpdate) {
+        if (Status status =
+                transaction.stage(value.name, std::move(produced[nextProduced++]));
+            !status)
+          return Status::error(entry.name + ": " + status.message());
+      }
+    }
+    for (const std::string &counter : entry.counters)
+      if (Status status = transaction.stageIncrement(counter); !status)
+        return Status::error(entry.name + ": " + status.message());
+    transaction.commit();
+    outputs = std::move(results);
+    return Status::success();
+  } catch (const std::exception &e) {
+    // Allocation failures and the like: nothing was committed.
+    return Status::error(entry.name + ": " + e.what() +
+                         "; the state is unchanged");
+  }
+}

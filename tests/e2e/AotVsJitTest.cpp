@@ -1,0 +1,296 @@
+//===- AotVsJitTest.cpp - Ahead-of-time kernels against the JIT ---------===//
+//
+// Part of bnc. The example models compiled ahead of time by
+// bn_add_kernel_library (see CMakeLists.txt), called through their
+// generated C++ classes, must give what bn-run's JIT path gives on the same
+// inputs and state, after the same bn-opt pipeline: to 1e-6 of each output's
+// scale (in practice bit for bit: same lowering, same schedule, same target).
+// Also: a step whose kernel fails leaves the state exactly as it was, and
+// the state names are PyTorch's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "basic_block.h"
+#include "conv_bn_relu.h"
+#include "conv_bn_relu_nhwc.h"
+
+#include "compiler/Codegen/Halide/Jit.h"
+#include "compiler/InitAll.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+using namespace mlir;
+
+namespace {
+
+constexpr double kTolerance = 1e-6;
+constexpr unsigned kSeed = 2026;
+
+std::string modelPath(const std::string &name) {
+  return std::string(BNC_SOURCE_DIR) + "/examples/models/" + name;
+}
+
+bnrt::Tensor randomTensor(std::vector<int64_t> shape, std::mt19937 &generator,
+                          float mean, float stddev) {
+  bnrt::Tensor tensor(std::move(shape));
+  std::normal_distribution<float> normal(mean, stddev);
+  for (int64_t i = 0; i < tensor.numElements(); ++i)
+    tensor.f32()[i] = normal(generator);
+  return tensor;
+}
+
+/// Gives every f32 entry of `state` random values (variances positive), so
+/// the comparison is not on the defaults' ones and zeros.
+void randomizeState(bnrt::State &state, std::mt19937 &generator) {
+  for (const bnrt::StateEntrySpec &spec : state.spec()) {
+    if (spec.dtype != bnrt::DType::F32)
+      continue;
+    bnrt::Tensor value = randomTensor(spec.shape, generator, 0.0f, 0.5f);
+    if (spec.name.find("running_var") != std::string::npos)
+      for (int64_t i = 0; i < value.numElements(); ++i)
+        value.f32()[i] = 0.5f + std::fabs(value.f32()[i]);
+    ASSERT_TRUE(state.set(spec.name, value).ok()) << spec.name;
+  }
+}
+
+double relativeDifference(const bnrt::Tensor &expected,
+                          const bnrt::Tensor &actual) {
+  EXPECT_EQ(expected.shape(), actual.shape());
+  double scale = 1e-30, worst = 0.0;
+  for (int64_t i = 0; i < expected.numElements(); ++i) {
+    scale = std::max(scale, std::fabs(double(expected.f32()[i])));
+    worst = std::max(worst, std::fabs(double(expected.f32()[i]) -
+                                      double(actual.f32()[i])));
+  }
+  return worst / scale;
+}
+
+/// Runs `entry` of `model` after `pipeline` through the JIT on the inputs
+/// and state that the AOT spec lists, in the kernel's buffer order.
+std::vector<bnc::HostTensor> runJit(const std::string &model,
+                               const std::string &pipeline,
+                               const bnrt::EntryPointSpec &entry,
+                               const std::vector<const bnrt::Tensor *> &inputs,
+                               const bnrt::State &state) {
+  DialectRegistry registry;
+  bnc::registerAllDialects(registry);
+  MLIRContext context(registry);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(modelPath(model), &context);
+  EXPECT_TRUE(module) << model;
+  if (!module)
+    return {};
+  static bool registered = (bnc::registerAllPasses(), true);
+  (void)registered;
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  FailureOr<OpPassManager> passes =
+      parsePassPipeline("builtin.module(" + pipeline + ")", errorStream);
+  EXPECT_TRUE(succeeded(passes)) << errors;
+  if (failed(passes))
+    return {};
+  PassManager pm(&context);
+  static_cast<OpPassManager &>(pm) = *passes;
+  EXPECT_TRUE(succeeded(pm.run(*module)));
+
+  auto func = module->lookupSymbol<func::FuncOp>(entry.name);
+  EXPECT_TRUE(func) << entry.name;
+  if (!func)
+    return {};
+  FailureOr<bnc::halide::LoweredPipeline> lowered =
+      bnc::halide::lowerToHalide(func);
+  EXPECT_TRUE(succeeded(lowered));
+  if (failed(lowered))
+    return {};
+  std::string error;
+  bnc::halide::JitPipeline jit(std::move(*lowered), error);
+  EXPECT_TRUE(jit.valid()) << error;
+  if (!jit.valid())
+    return {};
+
+  auto toHost = [](const bnrt::Tensor &tensor) {
+    bnc::HostTensor host;
+    host.shape = tensor.shape();
+    host.data.assign(tensor.f32(), tensor.f32() + tensor.numElements());
+    return host;
+  };
+  std::vector<bnc::HostTensor> arguments, results;
+  size_t nextInput = 0;
+  for (const bnrt::ValueSpec &value : entry.values) {
+    if (value.kind == bnrt::ValueSpec::Kind::Input)
+      arguments.push_back(toHost(*inputs[nextInput++]));
+    else if (value.kind == bnrt::ValueSpec::Kind::State)
+      arguments.push_back(toHost(state.get(value.name)));
+  }
+  EXPECT_TRUE(jit.run(arguments, results, error)) << error;
+  return results;
+}
+
+/// Calls `entry` ahead of time through bnrt and through the JIT, and
+/// compares every output and every state update.
+void expectAotMatchesJit(const std::string &model, const std::string &pipeline,
+                         const bnrt::EntryPointSpec &entry, bnrt::State state) {
+  std::mt19937 generator(kSeed);
+  randomizeState(state, generator);
+  std::vector<bnrt::Tensor> inputs;
+  std::vector<const bnrt::Tensor *> inputPointers;
+  for (const bnrt::ValueSpec &value : entry.values)
+    if (value.kind == bnrt::ValueSpec::Kind::Input)
+      inputs.push_back(randomTensor(value.shape, generator, 0.5f, 2.0f));
+  for (const bnrt::Tensor &input : inputs)
+    inputPointers.push_back(&input);
+
+  std::vector<bnc::HostTensor> expected =
+      runJit(model, pipeline, entry, inputPointers, state);
+  std::vector<bnrt::Tensor> outputs;
+  bnrt::Status status = bnrt::call(entry, state, inputPointers, outputs);
+  ASSERT_TRUE(status.ok()) << status.message();
+
+  size_t result = 0, nextOutput = 0;
+  for (const bnrt::ValueSpec &value : entry.values) {
+    if (value.kind == bnrt::ValueSpec::Kind::Input ||
+        value.kind == bnrt::ValueSpec::Kind::State)
+      continue;
+    ASSERT_LT(result, expected.size());
+    const bnrt::Tensor &actual = value.kind == bnrt::ValueSpec::Kind::Output
+                                     ? outputs[nextOutput++]
+                                     : state.get(value.name);
+    bnrt::Tensor jit = bnrt::Tensor::fromValues(expected[result].shape,
+                                                expected[result].data);
+    EXPECT_LE(relativeDifference(jit, actual), kTolerance)
+        << model << " @" << entry.name << ": " << value.name;
+    ++result;
+  }
+  EXPECT_EQ(result, expected.size());
+}
+
+const char *kTrainingPipeline = "bn-derive-inference,bn-training-pipeline";
+const char *kFusedPipeline = "bn-derive-inference,bn-fuse,bn-schedule";
+const char *kFoldedPipeline =
+    "bn-derive-inference,bn-fold-inference,canonicalize,cse";
+
+TEST(AotVsJitTest, ConvBnReluTrainingStep) {
+  expectAotMatchesJit("conv_bn_relu_nchw.mlir", kTrainingPipeline,
+                      ConvBnRelu::train_step_spec(),
+                      ConvBnRelu(1).state());
+}
+
+TEST(AotVsJitTest, ConvBnReluDerivedInference) {
+  expectAotMatchesJit("conv_bn_relu_nchw.mlir", kTrainingPipeline,
+                      ConvBnRelu::train_step_infer_spec(),
+                      ConvBnRelu(1).state());
+}
+
+TEST(AotVsJitTest, FusedBasicBlockTrainingStep) {
+  expectAotMatchesJit("residual_block_nchw.mlir", kFusedPipeline,
+                      BasicBlock::train_step_spec(), BasicBlock(2).state());
+}
+
+TEST(AotVsJitTest, FusedBasicBlockDerivedInference) {
+  expectAotMatchesJit("residual_block_nchw.mlir", kFusedPipeline,
+                      BasicBlock::train_step_infer_spec(),
+                      BasicBlock(2).state());
+}
+
+TEST(AotVsJitTest, NhwcTrainingStepAndFoldedInference) {
+  expectAotMatchesJit("conv_bn_relu_nhwc.mlir", kFoldedPipeline,
+                      ConvBnReluNhwc::train_step_spec(),
+                      ConvBnReluNhwc(3).state());
+  expectAotMatchesJit("conv_bn_relu_nhwc.mlir", kFoldedPipeline,
+                      ConvBnReluNhwc::train_step_infer_spec(),
+                      ConvBnReluNhwc(3).state());
+}
+
+//===----------------------------------------------------------------------===//
+// The generated class
+//===----------------------------------------------------------------------===//
+
+void *failingMalloc(void *, size_t) { return nullptr; }
+
+TEST(GeneratedClassTest, FailingStepLeavesStateUntouched) {
+  BasicBlock block(4);
+  std::mt19937 generator(kSeed);
+  bnrt::Tensor x = randomTensor({8, 16, 16, 16}, generator, 0.0f, 1.0f);
+  block.train_step(x);
+  const bnrt::State before = block.state();
+
+  // Every heap allocation of the kernel fails: Halide gives up half-way.
+  halide_malloc_t previous = halide_set_custom_malloc(failingMalloc);
+  BasicBlock::TrainStepOutputs outputs;
+  bnrt::Status status = block.try_train_step(x, outputs);
+  halide_set_custom_malloc(previous);
+
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("train_step failed in its kernel"),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("the state is unchanged"), std::string::npos);
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(std::memcmp(block.state().at(i).data(), before.at(i).data(),
+                          before.at(i).sizeInBytes()),
+              0)
+        << before.specAt(i).name;
+  EXPECT_EQ(block.state().get("bn1.num_batches_tracked").i64()[0], 1);
+
+  // And the next step works and counts.
+  block.train_step(x);
+  EXPECT_EQ(block.state().get("bn2.num_batches_tracked").i64()[0], 2);
+}
+
+TEST(GeneratedClassTest, WrongInputIsAnErrorThatNamesIt) {
+  ConvBnRelu model;
+  bnrt::Tensor x({8, 16, 16, 3}, bnrt::DType::F32, bnrt::Layout::NHWC);
+  try {
+    model.train_step(x);
+    FAIL() << "a wrong input must throw";
+  } catch (const bnrt::Error &e) {
+    EXPECT_STREQ(e.what(), "train_step: input 'x' must be f32 [8, 3, 16, 16] "
+                           "(NCHW), but got f32 [8, 16, 16, 3] (NHWC)");
+  }
+  EXPECT_EQ(model.state().get("bn.num_batches_tracked").i64()[0], 0);
+}
+
+/// `model key [shape] dtype` lines of the PyTorch fixture for `model`.
+std::vector<std::string> pytorchStateDict(const std::string &model) {
+  std::ifstream file(std::string(BNC_SOURCE_DIR) +
+                     "/tests/e2e/Inputs/pytorch_state_dicts.txt");
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(file, line))
+    if (line.rfind(model + " ", 0) == 0)
+      lines.push_back(line.substr(model.size() + 1));
+  return lines;
+}
+
+std::vector<std::string> bncStateDict(const bnrt::State &state) {
+  std::vector<std::string> lines;
+  for (const bnrt::StateEntrySpec &spec : state.spec()) {
+    std::string shape;
+    for (int64_t size : spec.shape)
+      shape += (shape.empty() ? "" : "x") + std::to_string(size);
+    lines.push_back(spec.name + " [" + shape + "] " + toString(spec.dtype));
+  }
+  return lines;
+}
+
+TEST(GeneratedClassTest, StateDictIsPyTorchs) {
+  std::vector<std::string> expected = pytorchStateDict("conv_bn_relu");
+  ASSERT_EQ(expected.size(), 6u);
+  EXPECT_EQ(bncStateDict(ConvBnRelu().state()), expected);
+  expected = pytorchStateDict("basic_block");
+  ASSERT_EQ(expected.size(), 12u);
+  EXPECT_EQ(bncStateDict(BasicBlock().state()), expected);
+}
+
+} // namespace
