@@ -64,7 +64,7 @@ function(bn_add_kernel_library name)
   add_custom_command(
     OUTPUT "${prefix}.opt.mlir"
     COMMAND ${bn_opt} "${model}" ${pipeline_args} -o "${prefix}.opt.mlir"
-    DEPENDS "${model}" ${bn_opt}
+    DEPENDS "${model}" ${bn_opt} "$<TARGET_FILE:${bn_opt}>"
     COMMENT "bn-opt ${ARG_PIPELINE} on ${ARG_MODEL}"
     VERBATIM)
 
@@ -79,7 +79,7 @@ function(bn_add_kernel_library name)
     COMMAND ${bn_translate} --bn-to-halide-aot "${prefix}.opt.mlir"
             -o "${prefix}" --target=${ARG_TARGETS} --schedule=${ARG_SCHEDULE}
             ${extra_args}
-    DEPENDS "${prefix}.opt.mlir" ${bn_translate}
+    DEPENDS "${prefix}.opt.mlir" ${bn_translate} "$<TARGET_FILE:${bn_translate}>"
     COMMENT "bn-translate: compiling ${name} for ${ARG_TARGETS}"
     VERBATIM)
   add_custom_target(${name}.kernels DEPENDS ${outputs})

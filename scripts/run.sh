@@ -1,24 +1,15 @@
 #!/usr/bin/env bash
-# The main job: install, build, then run bnc on the shipped example models:
-# the verified IR of a training block, a frozen block whose BN the inference
-# pipeline folds into the convolution, and one training step of the block
-# compiled with Halide, next to the reference evaluator's.
+# The main job: install the dependencies, build and install bnc, then build
+# examples/train_loop against the installed package, as an outside project
+# would, and run it: training steps of a ResNet basic block through its
+# ahead-of-time compiled kernels, the running statistics converging, and the
+# derived inference program checked against a C++ reference.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 scripts/build.sh
-model=examples/models/residual_block_nchw.mlir
-echo "== bn-opt $model"
-build/bin/bn-opt "$model"
-
-frozen=examples/models/frozen_conv_bn_relu_nchw.mlir
-echo "== bn-opt --bn-inference-pipeline $frozen"
-build/bin/bn-opt --bn-inference-pipeline "$frozen"
-
-echo "== bn-run $model --entry train_step (fused, Halide JIT, random inputs)"
-build/bin/bn-run "$model" --entry train_step --pipeline bn-fuse,bn-schedule \
-    --random-inputs 1 --out build/run/halide
-echo "== the same step on the reference evaluator"
-build/bin/bn-run "$model" --entry train_step --backend reference \
-    --random-inputs 1 --out build/run/reference
+echo "== building examples/train_loop against the installed bnc (build/example)"
+scripts/build-train-loop.sh build build/example
+echo "== build/example/train_loop/train_loop"
+build/example/train_loop/train_loop "$@"

@@ -87,8 +87,7 @@ int main(int argc, char **argv) {
       "  bn-opt --bn-training-pipeline model.mlir -o model.opt.mlir\n"
       "  bn-translate --bn-to-halide-aot model.opt.mlir -o build/model\n");
 
-  std::string modelName = llvm::sys::path::filename(prefix).str();
-  if (modelName.empty()) {
+  if (prefix.empty() || llvm::sys::path::is_separator(prefix.getValue().back())) {
     llvm::errs() << "bn-translate: -o needs a file name after the directory, "
                     "like build/conv_bn_relu\n";
     return 1;
