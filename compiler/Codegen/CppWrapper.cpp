@@ -39,7 +39,7 @@ bool isReserved(llvm::StringRef name) {
       "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t",
       "while", "xor", "xor_eq",
       // members of the generated class
-      "state", "stateSpec", "state_"};
+      "state", "stateSpec", "state_", "options", "options_"};
   return reserved.contains(name);
 }
 
@@ -223,7 +223,7 @@ void emitEntryPoint(const EntryPointInterface &entry,
      << "_spec(), state_, {";
   for (const InterfaceValue *input : inputs)
     os << (input == inputs.front() ? "&" : ", &") << input->name;
-  os << "}, results);\n";
+  os << "}, results, options_);\n";
   os << "    if (!status.ok())\n      return status;\n";
   for (auto [i, output] : llvm::enumerate(outputs))
     os << "    outputs." << output->name << " = std::move(results[" << i
@@ -293,8 +293,10 @@ bool bnc::emitCppWrapper(const ModelInterface &model,
      << "    halide_set_error_handler(&bnrt::captureHalideError);\n  }\n\n";
   os << "  bnrt::State &state() { return state_; }\n";
   os << "  const bnrt::State &state() const { return state_; }\n\n";
+  os << "  /// Checks every call makes, such as checkFinite.\n";
+  os << "  bnrt::CallOptions &options() { return options_; }\n\n";
   for (const EntryPointInterface &entry : model.entryPoints)
     emitEntryPoint(entry, names, os);
-  os << "private:\n  bnrt::State state_;\n};\n\n#endif // " << guard << "\n";
+  os << "private:\n  bnrt::State state_;\n  bnrt::CallOptions options_;\n};\n\n#endif // " << guard << "\n";
   return true;
 }

@@ -33,6 +33,33 @@ Status checkInput(const EntryPointSpec &entry, const ValueSpec &value,
                        ", but got " + tensor->describe());
 }
 
+const char *describeKind(ValueSpec::Kind kind) {
+  switch (kind) {
+  case ValueSpec::Kind::Input:
+    return "input";
+  case ValueSpec::Kind::State:
+    return "state entry";
+  case ValueSpec::Kind::Output:
+    return "output";
+  case ValueSpec::Kind::StateUpdate:
+    break;
+  }
+  return "new state entry";
+}
+
+/// With checkFinite, an error naming the first non-finite value of `tensor`.
+Status checkFinite(const EntryPointSpec &entry, const CallOptions &options,
+                   const ValueSpec &value, const Tensor &tensor) {
+  if (!options.checkFinite)
+    return Status::success();
+  std::string found = findNonFinite(tensor);
+  if (found.empty())
+    return Status::success();
+  return Status::error(entry.name + ": " + describeKind(value.kind) + " '" +
+                       value.name + "' holds " + found +
+                       "; the state is unchanged");
+}
+
 /// The Halide message without its trailing newline.
 std::string takeHalideError() {
   std::string message = std::move(lastHalideError);
@@ -50,7 +77,7 @@ void bnrt::captureHalideError(void *, const char *message) {
 
 Status bnrt::call(const EntryPointSpec &entry, State &state,
                   const std::vector<const Tensor *> &inputs,
-                  std::vector<Tensor> &outputs) {
+                  std::vector<Tensor> &outputs, const CallOptions &options) {
   try {
     size_t expectedInputs = 0;
     for (const ValueSpec &value : entry.values)
@@ -73,6 +100,8 @@ Status bnrt::call(const EntryPointSpec &entry, State &state,
         const Tensor *tensor = inputs[nextInput++];
         if (Status status = checkInput(entry, value, tensor); !status)
           return status;
+        if (Status status = checkFinite(entry, options, value, *tensor); !status)
+          return status;
         views.emplace_back(*tensor);
         break;
       }
@@ -85,6 +114,8 @@ Status bnrt::call(const EntryPointSpec &entry, State &state,
           return Status::error(entry.name + ": state entry '" + value.name +
                                "' must be " + expectedTensor(value) +
                                ", but is " + tensor.describe());
+        if (Status status = checkFinite(entry, options, value, tensor); !status)
+          return status;
         views.emplace_back(tensor);
         break;
       }
@@ -112,6 +143,12 @@ Status bnrt::call(const EntryPointSpec &entry, State &state,
     std::vector<Tensor> results;
     size_t nextProduced = 0;
     for (const ValueSpec &value : entry.values) {
+      if (value.kind == ValueSpec::Kind::Output ||
+          value.kind == ValueSpec::Kind::StateUpdate)
+        if (Status status =
+                checkFinite(entry, options, value, produced[nextProduced]);
+            !status)
+          return status;
       if (value.kind == ValueSpec::Kind::Output)
         results.push_back(std::move(produced[nextProduced++]));
       else if (value.kind == ValueSpec::Kind::StateUpdate) {

@@ -45,13 +45,21 @@ struct EntryPointSpec {
   std::vector<std::string> counters;
 };
 
+/// Checks a caller asks for.
+struct CallOptions {
+  /// Fail the call at the first NaN or infinity in an input, the state it
+  /// reads, an output or a new state value, naming the tensor and index.
+  /// New state with a non-finite value is never committed.
+  bool checkFinite = false;
+};
+
 /// Runs `entry` on `inputs` (the Input values, in order) and `state`, and
 /// returns its Output values in `outputs`. The new state and counters are
 /// committed only if everything succeeded; on any error, `state` is exactly
 /// as it was and the Status says what went wrong.
 Status call(const EntryPointSpec &entry, State &state,
             const std::vector<const Tensor *> &inputs,
-            std::vector<Tensor> &outputs);
+            std::vector<Tensor> &outputs, const CallOptions &options = {});
 
 /// A Halide error handler (halide_set_error_handler) that keeps the message
 /// for the Status of the failing call instead of printing it.

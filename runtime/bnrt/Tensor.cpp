@@ -6,6 +6,7 @@
 
 #include "bnrt/Tensor.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -126,6 +127,34 @@ std::string Tensor::describe() const {
   if (layout_ != Layout::Plain)
     text += std::string(" (") + toString(layout_) + ")";
   return text;
+}
+
+std::string bnrt::findNonFinite(const float *data,
+                                const std::vector<int64_t> &shape) {
+  int64_t count = 1;
+  for (int64_t extent : shape)
+    count *= extent;
+  for (int64_t i = 0; i < count; ++i) {
+    float value = data[i];
+    if (std::isfinite(value))
+      continue;
+    // No extent is 0 here: the tensor has elements.
+    std::vector<int64_t> index(shape.size());
+    int64_t rest = i;
+    for (size_t d = shape.size(); d-- > 0;) {
+      index[d] = rest % shape[d];
+      rest /= shape[d];
+    }
+    const char *what = std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
+    return std::string(what) + " at " + formatShape(index);
+  }
+  return "";
+}
+
+std::string bnrt::findNonFinite(const Tensor &tensor) {
+  if (tensor.dtype() != DType::F32)
+    return "";
+  return findNonFinite(tensor.f32(), tensor.shape());
 }
 
 BufferView::BufferView(const Tensor &tensor) : dims(tensor.shape().size()) {

@@ -82,6 +82,12 @@ private:
   std::unique_ptr<void, FreeAligned> storage;
 };
 
+/// The first NaN or infinity among the `count` floats at `data`, laid out
+/// row-major with `shape`, as "nan at [0, 3, 1, 2]"; "" if all are finite.
+std::string findNonFinite(const float *data, const std::vector<int64_t> &shape);
+/// The same for an f32 tensor; "" for other types.
+std::string findNonFinite(const Tensor &tensor);
+
 /// A tensor lent to a Halide kernel: a halide_buffer_t over its memory, with
 /// Halide's dimension order (innermost first). The tensor must outlive it.
 class BufferView {

@@ -219,6 +219,47 @@ TEST(CallTest, NamesTheWrongInput) {
   EXPECT_EQ(state.get("bn.num_batches_tracked").i64()[0], 0);
 }
 
+/// y = x; the new mean is NaN, as after a division by a zero variance.
+int nanKernel(void **arguments) {
+  for (int i = 0; i < 8; ++i)
+    host(arguments[2])[i] = host(arguments[0])[i];
+  for (int c = 0; c < 4; ++c)
+    host(arguments[3])[c] = c == 2 ? NAN : 0.0f;
+  return 0;
+}
+
+TEST(CallTest, CheckFiniteKeepsNanOutOfTheState) {
+  State state(bnSpec());
+  Tensor x({2, 4, 1, 1});
+  std::vector<Tensor> outputs;
+  ASSERT_TRUE(call(stepSpec(nanKernel), state, {&x}, outputs).ok())
+      << "unchecked, the NaN is committed";
+  EXPECT_TRUE(std::isnan(state.get("bn.running_mean").f32()[2]));
+
+  State checked(bnSpec());
+  CallOptions options;
+  options.checkFinite = true;
+  EXPECT_EQ(call(stepSpec(nanKernel), checked, {&x}, outputs, options).message(),
+            "train_step: new state entry 'bn.running_mean' holds nan at [2]; "
+            "the state is unchanged");
+  EXPECT_THAT(values(checked.get("bn.running_mean")), ::testing::Each(0.0f));
+  EXPECT_EQ(checked.get("bn.num_batches_tracked").i64()[0], 0);
+
+  x.f32()[5] = -INFINITY;
+  EXPECT_EQ(call(stepSpec(doublingKernel), checked, {&x}, outputs, options)
+                .message(),
+            "train_step: input 'x' holds -inf at [1, 1, 0, 0]; the state is "
+            "unchanged");
+}
+
+TEST(TensorTest, FindsTheFirstNonFiniteValue) {
+  Tensor tensor({2, 3});
+  EXPECT_EQ(findNonFinite(tensor), "");
+  tensor.f32()[4] = INFINITY;
+  tensor.f32()[5] = NAN;
+  EXPECT_EQ(findNonFinite(tensor), "inf at [1, 1]");
+}
+
 TEST(CallTest, NamesTheMissingStateEntry) {
   std::vector<StateEntrySpec> spec = bnSpec();
   spec.erase(spec.begin() + 3); // no running_mean
