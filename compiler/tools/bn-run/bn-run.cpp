@@ -5,7 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "bnrt/Checkpoint.h"
 #include "compiler/Codegen/Halide/Jit.h"
+#include "compiler/Codegen/ModelInterface.h"
 #include "compiler/InitAll.h"
 #include "compiler/Reference/Evaluator.h"
 #include "compiler/Support/Npy.h"
@@ -81,6 +83,23 @@ cl::opt<std::string> autoscheduler(
     cl::desc("The Halide autoscheduler for --schedule=auto and kernels "
              "scheduled #bn.schedule<auto>: Mullapudi2016, Adams2019 or Li2018"),
     cl::init("Mullapudi2016"), cl::cat(category));
+cl::opt<std::string> statePath(
+    "state",
+    cl::desc("A safetensors checkpoint with the entry point's state (the "
+             "arguments marked bn.state), loaded strictly; --input files or "
+             "--random-inputs then give only the other arguments"),
+    cl::value_desc("CKPT"), cl::init(""), cl::cat(category));
+cl::opt<std::string> saveStatePath(
+    "save-state",
+    cl::desc("After the run, write the state with the step's updates "
+             "committed (and num_batches_tracked counted) to this "
+             "safetensors checkpoint"),
+    cl::value_desc("CKPT"), cl::init(""), cl::cat(category));
+cl::opt<bool> checkFinite(
+    "check-finite",
+    cl::desc("Fail at the first NaN or infinity in an input, the state or a "
+             "result, naming the tensor and the index"),
+    cl::init(false), cl::cat(category));
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Timed runs; the median is reported"),
                          cl::init(5), cl::cat(category));
@@ -136,9 +155,127 @@ bool checkInputs(func::FuncOp func, const std::vector<HostTensor> &inputs,
       std::string expected;
       llvm::raw_string_ostream os(expected);
       os << type;
-      error = "argument #" + std::to_string(index) + " (" +
-              inputPaths[index] + ") must be " + expected + ", but has shape " +
-              formatShape(inputs[index].shape);
+      std::string path = statePath.empty() && index < inputPaths.size()
+                             ? " (" + inputPaths[index] + ")"
+                             : "";
+      error = "argument #" + std::to_string(index) + path + " must be " +
+              expected + ", but has shape " + formatShape(inputs[index].shape);
+      return false;
+    }
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// State: --state, --save-state
+//===----------------------------------------------------------------------===//
+
+/// The model's state as bnrt declares it.
+std::vector<bnrt::StateEntrySpec> runtimeSpec(const ModelInterface &model) {
+  std::vector<bnrt::StateEntrySpec> spec;
+  for (const StateEntry &entry : model.state)
+    spec.push_back({entry.name,
+                    {entry.shape.begin(), entry.shape.end()},
+                    entry.isCounter ? bnrt::DType::I64 : bnrt::DType::F32,
+                    entry.init == StateInit::Ones      ? bnrt::Init::Ones
+                    : entry.init == StateInit::Uniform ? bnrt::Init::Uniform
+                                                       : bnrt::Init::Zeros,
+                    entry.uniformBound});
+  return spec;
+}
+
+bnrt::Tensor toRuntime(const HostTensor &tensor) {
+  return bnrt::Tensor::fromValues(tensor.shape, tensor.data);
+}
+
+HostTensor toHost(const bnrt::Tensor &tensor) {
+  return {tensor.shape(),
+          std::vector<float>(tensor.f32(), tensor.f32() + tensor.numElements())};
+}
+
+/// Fills the state arguments of `entry` from `state` (--state) or `state`
+/// from them (no --state): either way, `inputs` and `state` agree after.
+bool bindState(const EntryPointInterface &entry, bool fromCheckpoint,
+               std::vector<HostTensor> &inputs, bnrt::State &state,
+               std::string &error) {
+  std::vector<HostTensor> arguments;
+  size_t nextData = 0;
+  for (const InterfaceValue &value : entry.values) {
+    if (value.kind == InterfaceValue::Kind::Input) {
+      if (nextData >= inputs.size())
+        break;
+      arguments.push_back(inputs[nextData++]);
+    } else if (value.kind == InterfaceValue::Kind::State) {
+      if (fromCheckpoint) {
+        arguments.push_back(toHost(state.get(value.name)));
+      } else {
+        size_t index = arguments.size();
+        if (index >= inputs.size())
+          break;
+        bnrt::Status status = state.set(value.name, toRuntime(inputs[index]));
+        if (!status.ok()) {
+          error = status.message();
+          return false;
+        }
+        arguments.push_back(inputs[index]);
+      }
+    }
+  }
+  if (fromCheckpoint) {
+    size_t dataArguments = llvm::count_if(entry.values, [](auto &value) {
+      return value.kind == InterfaceValue::Kind::Input;
+    });
+    if (inputs.size() != dataArguments) {
+      error = "with --state, @" + entry.name + " takes " +
+              std::to_string(dataArguments) +
+              " data inputs (the arguments without bn.state), but " +
+              std::to_string(inputs.size()) + " were given";
+      return false;
+    }
+    inputs = std::move(arguments);
+  }
+  return true;
+}
+
+/// Commits the state updates among `outputs` and counts the step.
+bool commitState(const EntryPointInterface &entry,
+                 const std::vector<HostTensor> &outputs, bnrt::State &state,
+                 std::string &error) {
+  bnrt::Transaction transaction(state);
+  size_t result = 0;
+  for (const InterfaceValue &value : entry.values) {
+    if (value.kind == InterfaceValue::Kind::Input ||
+        value.kind == InterfaceValue::Kind::State)
+      continue;
+    if (value.kind == InterfaceValue::Kind::StateUpdate) {
+      bnrt::Status status =
+          transaction.stage(value.name, toRuntime(outputs[result]));
+      if (!status.ok()) {
+        error = status.message();
+        return false;
+      }
+    }
+    ++result;
+  }
+  for (const std::string &counter : entry.counters)
+    if (bnrt::Status status = transaction.stageIncrement(counter); !status) {
+      error = status.message();
+      return false;
+    }
+  transaction.commit();
+  return true;
+}
+
+/// With --check-finite, the first non-finite value among `tensors`.
+bool checkAllFinite(const std::vector<HostTensor> &tensors, const char *what,
+                    std::string &error) {
+  if (!checkFinite)
+    return true;
+  for (auto [index, tensor] : llvm::enumerate(tensors)) {
+    std::string found = bnrt::findNonFinite(tensor.data.data(), tensor.shape);
+    if (!found.empty()) {
+      error = std::string(what) + " #" + std::to_string(index) + " holds " +
+              found;
       return false;
     }
   }
@@ -251,9 +388,44 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < inputPaths.size(); ++i)
       if (!readNpy(inputPaths[i], inputs[i], error))
         return fail(error);
-    if (!checkInputs(func, inputs, error))
+  }
+
+  // The state, when asked for: from the checkpoint, or from the inputs.
+  std::optional<ModelInterface> model;
+  const EntryPointInterface *entry = nullptr;
+  bnrt::State state;
+  if (!statePath.empty() || !saveStatePath.empty()) {
+    FailureOr<ModelInterface> described = describeModel(*module);
+    if (failed(described))
+      return 1;
+    model = std::move(*described);
+    for (const EntryPointInterface &candidate : model->entryPoints)
+      if (candidate.name == entryName)
+        entry = &candidate;
+    if (!entry)
+      return fail("--state and --save-state need @" + entryName +
+                  " to be an entry point (a public function with bn.mode)");
+    state = bnrt::State(runtimeSpec(*model));
+    if (!statePath.empty()) {
+      if (bnrt::Status status = bnrt::load(statePath, state); !status)
+        return fail(status.message());
+      if (randomSeed >= 0) {
+        // Random values for the data arguments only; arguments come first
+        // in the entry point's values.
+        std::vector<HostTensor> data;
+        for (size_t i = 0; i < inputs.size(); ++i)
+          if (entry->values[i].kind == InterfaceValue::Kind::Input)
+            data.push_back(inputs[i]);
+        inputs = std::move(data);
+      }
+    }
+    if (!bindState(*entry, !statePath.empty(), inputs, state, error))
       return fail(error);
   }
+  if (randomSeed < 0 && !checkInputs(func, inputs, error))
+    return fail(error);
+  if (!checkAllFinite(inputs, "argument", error))
+    return fail(error);
 
   std::vector<HostTensor> outputs;
   double seconds = 0.0;
@@ -268,6 +440,8 @@ int main(int argc, char **argv) {
   }
   if (!ok)
     return error.empty() ? 1 : fail(error);
+  if (!checkAllFinite(outputs, "result", error))
+    return fail(error + "; nothing written");
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return fail("cannot create " + outDir + ": " + ec.message());
@@ -289,6 +463,14 @@ int main(int argc, char **argv) {
                  << " min " << lo << " max " << hi << " mean "
                  << (output.data.empty() ? 0.0 : sum / output.data.size())
                  << " -> " << path << "\n";
+  }
+  if (!saveStatePath.empty()) {
+    if (!commitState(*entry, outputs, state, error))
+      return fail(error);
+    if (bnrt::Status status = bnrt::save(state, saveStatePath); !status)
+      return fail(status.message());
+    llvm::outs() << "state (" << state.size() << " entries) -> "
+                 << saveStatePath << "\n";
   }
   llvm::outs() << llvm::format("%s time: %.3f ms (%s)\n",
                                backend == Backend::Reference ? "reference" : "kernel",
