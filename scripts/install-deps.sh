@@ -15,6 +15,8 @@ packages=(
   nlohmann-json3-dev
   # Benchmark baseline.
   libdnnl-dev
+  # libFuzzer builds of the fuzz targets (tests/fuzz, BNC_ENABLE_LIBFUZZER).
+  clang-22 libclang-rt-22-dev
 )
 
 missing=()

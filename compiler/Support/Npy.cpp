@@ -92,8 +92,16 @@ bool bnc::readNpy(const std::string &path, HostTensor &tensor,
   }
   std::string bytes((std::istreambuf_iterator<char>(file)),
                     std::istreambuf_iterator<char>());
+  if (parseNpy(bytes, tensor, error))
+    return true;
+  error = path + ": " + error;
+  return false;
+}
+
+bool bnc::parseNpy(const std::string &bytes, HostTensor &tensor,
+                   std::string &error) {
   auto fail = [&](const std::string &why) {
-    error = path + ": not a float32 .npy file: " + why;
+    error = "not a float32 .npy file: " + why;
     return false;
   };
   if (bytes.size() < kMagicSize + 4 ||

@@ -26,6 +26,10 @@ struct HostTensor {
 /// anything else, and on files whose header or size do not add up.
 bool readNpy(const std::string &path, HostTensor &tensor, std::string &error);
 
+/// The same, from the bytes of a .npy file (untrusted: every length is
+/// checked).
+bool parseNpy(const std::string &bytes, HostTensor &tensor, std::string &error);
+
 /// Writes `tensor` as a version 1.0 `<f4` .npy file.
 bool writeNpy(const std::string &path, const HostTensor &tensor,
               std::string &error);

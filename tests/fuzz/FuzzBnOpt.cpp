@@ -1,0 +1,46 @@
+//===- FuzzBnOpt.cpp - Fuzz target: parse, verify, inference pipeline ---===//
+//
+// Part of bnc. Any text through what `bn-opt --bn-inference-pipeline` does:
+// parse (which verifies), then verify modes, derive inference, fold BN into
+// scale/shift and into convolutions, canonicalize, cse. Errors are fine;
+// crashes, assertion failures and leaks are bugs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/InitAll.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+
+using namespace mlir;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static bool registered = (bnc::registerAllPasses(), true);
+  (void)registered;
+  DialectRegistry registry;
+  bnc::registerAllDialects(registry);
+  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
+  // Diagnostics are expected; printing them would only slow the fuzzer.
+  ScopedDiagnosticHandler quiet(&context, [](Diagnostic &) { return success(); });
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+      llvm::StringRef(reinterpret_cast<const char *>(data), size), &context);
+  if (!module)
+    return 0;
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  FailureOr<OpPassManager> passes = parsePassPipeline(
+      "builtin.module(bn-inference-pipeline)", errorStream);
+  if (failed(passes))
+    return 0;
+  PassManager pm(&context);
+  static_cast<OpPassManager &>(pm) = *passes;
+  (void)pm.run(*module);
+  return 0;
+}
