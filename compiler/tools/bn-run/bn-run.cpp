@@ -7,6 +7,7 @@
 
 #include "bnrt/Checkpoint.h"
 #include "compiler/Codegen/Halide/Jit.h"
+#include "compiler/Codegen/Halide/ScheduleOptions.h"
 #include "compiler/Codegen/ModelInterface.h"
 #include "compiler/InitAll.h"
 #include "compiler/Reference/Evaluator.h"
@@ -69,20 +70,7 @@ cl::opt<int> randomSeed(
 cl::opt<std::string> outDir("out",
                             cl::desc("Directory for the results: 0.npy, 1.npy, ..."),
                             cl::Required, cl::cat(category));
-cl::opt<halide::Scheduler> scheduler(
-    "schedule", cl::desc("How the Halide back end schedules the pipeline"),
-    cl::init(halide::Scheduler::Hand),
-    cl::values(clEnumValN(halide::Scheduler::Hand, "hand",
-                          "bnc's CPU schedule, or what bn-schedule attached "
-                          "(default)"),
-               clEnumValN(halide::Scheduler::Auto, "auto",
-                          "Halide's autoscheduler, for comparison")),
-    cl::cat(category));
-cl::opt<std::string> autoscheduler(
-    "autoscheduler",
-    cl::desc("The Halide autoscheduler for --schedule=auto and kernels "
-             "scheduled #bn.schedule<auto>: Mullapudi2016, Adams2019 or Li2018"),
-    cl::init("Mullapudi2016"), cl::cat(category));
+halide::ScheduleOptions scheduleOptions(category);
 cl::opt<std::string> statePath(
     "state",
     cl::desc("A safetensors checkpoint with the entry point's state (the "
@@ -312,7 +300,9 @@ bool runHalide(func::FuncOp func, const std::vector<HostTensor> &inputs,
   FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
   if (failed(lowered))
     return false;
-  halide::JitPipeline jit(std::move(*lowered), error, scheduler, autoscheduler);
+  halide::JitPipeline jit(std::move(*lowered), error,
+                          scheduleOptions.scheduler,
+                          scheduleOptions.autoscheduler);
   if (!jit.valid() || !jit.run(inputs, outputs, error))
     return false;
   std::vector<double> times;

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Halide/Aot.h"
+#include "compiler/Codegen/Halide/ScheduleOptions.h"
 #include "compiler/InitAll.h"
 #include "compiler/Support/ToolOptions.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -60,20 +61,7 @@ cl::list<Extra> extras(
                           "PREFIX.stmt.html: Halide's view of the lowered, "
                           "scheduled loops")),
     cl::cat(category));
-cl::opt<halide::Scheduler> scheduler(
-    "schedule", cl::desc("Which schedule the kernels get"),
-    cl::init(halide::Scheduler::Hand),
-    cl::values(clEnumValN(halide::Scheduler::Hand, "hand",
-                          "bnc's CPU schedule, except for kernels marked "
-                          "#bn.schedule<auto> (default)"),
-               clEnumValN(halide::Scheduler::Auto, "auto",
-                          "Halide's autoscheduler for everything")),
-    cl::cat(category));
-cl::opt<std::string> autoscheduler(
-    "autoscheduler",
-    cl::desc("Halide autoscheduler for auto schedules: Mullapudi2016, "
-             "Adams2019 or Li2018"),
-    cl::init("Mullapudi2016"), cl::cat(category));
+halide::ScheduleOptions scheduleOptions(category);
 
 } // namespace
 
@@ -108,7 +96,7 @@ int main(int argc, char **argv) {
   options.prefix = prefix;
   options.target = target;
   options.emitStmtHtml = llvm::is_contained(extras, Extra::StmtHtml);
-  options.scheduler = scheduler;
-  options.autoscheduler = autoscheduler;
+  options.scheduler = scheduleOptions.scheduler;
+  options.autoscheduler = scheduleOptions.autoscheduler;
   return failed(halide::compileAheadOfTime(*module, options)) ? 1 : 0;
 }
