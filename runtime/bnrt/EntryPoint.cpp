@@ -6,11 +6,17 @@
 
 #include "bnrt/EntryPoint.h"
 
+#include <mutex>
+
 using namespace bnrt;
 
 namespace {
 
-thread_local std::string lastHalideError;
+// Halide reports errors through one process-wide handler, from whichever
+// thread failed (a worker of a parallel loop, say), so the message is kept
+// process-wide too. Concurrent failing calls may see each other's message.
+std::mutex halideErrorMutex;
+std::string lastHalideError;
 
 std::string expectedTensor(const ValueSpec &value) {
   std::string text = "f32 " + formatShape(value.shape);
@@ -62,6 +68,7 @@ Status checkFinite(const EntryPointSpec &entry, const CallOptions &options,
 
 /// The Halide message without its trailing newline.
 std::string takeHalideError() {
+  std::lock_guard<std::mutex> lock(halideErrorMutex);
   std::string message = std::move(lastHalideError);
   lastHalideError.clear();
   while (!message.empty() && message.back() == '\n')
@@ -72,6 +79,7 @@ std::string takeHalideError() {
 } // namespace
 
 void bnrt::captureHalideError(void *, const char *message) {
+  std::lock_guard<std::mutex> lock(halideErrorMutex);
   lastHalideError += message ? message : "";
 }
 

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "basic_block.h"
+#include "bnrt/Checkpoint.h"
 #include "conv_bn_relu.h"
 #include "conv_bn_relu_nhwc.h"
 
@@ -259,6 +260,27 @@ TEST(GeneratedClassTest, WrongInputIsAnErrorThatNamesIt) {
                            "(NCHW), but got f32 [8, 16, 16, 3] (NHWC)");
   }
   EXPECT_EQ(model.state().get("bn.num_batches_tracked").i64()[0], 0);
+}
+
+TEST(GeneratedClassTest, TrainSaveLoadInferReproducesOutputsExactly) {
+  BasicBlock trained(5);
+  std::mt19937 generator(kSeed);
+  for (int step = 0; step < 3; ++step)
+    trained.train_step(randomTensor({8, 16, 16, 16}, generator, 1.0f, 2.0f));
+  std::string path = ::testing::TempDir() + "/basic_block.safetensors";
+  bnrt::Status saved = bnrt::save(trained.state(), path);
+  ASSERT_TRUE(saved.ok()) << saved.message();
+
+  BasicBlock restored(/*seed=*/99); // other initial weights, all replaced
+  bnrt::Status loaded = bnrt::load(path, restored.state());
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  EXPECT_EQ(restored.state().get("bn2.num_batches_tracked").i64()[0], 3);
+
+  bnrt::Tensor x = randomTensor({8, 16, 16, 16}, generator, 1.0f, 2.0f);
+  bnrt::Tensor expected = trained.train_step_infer(x).y;
+  bnrt::Tensor actual = restored.train_step_infer(x).y;
+  EXPECT_EQ(std::memcmp(expected.data(), actual.data(), expected.sizeInBytes()),
+            0);
 }
 
 /// `model key [shape] dtype` lines of the PyTorch fixture for `model`.
