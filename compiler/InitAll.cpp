@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 void bnc::registerAllDialects(mlir::DialectRegistry &registry) {
@@ -29,4 +31,21 @@ void bnc::registerAllPasses() {
   mlir::registerSymbolDCEPass();
   registerBNCPasses();
   registerPipelines();
+}
+
+mlir::LogicalResult bnc::runPassPipeline(mlir::ModuleOp module,
+                                         llvm::StringRef pipeline,
+                                         std::string &error) {
+  // The passes run on the module, whether or not the text says so.
+  std::string text = pipeline.str();
+  if (!pipeline.starts_with("builtin.module("))
+    text = "builtin.module(" + text + ")";
+  llvm::raw_string_ostream errors(error);
+  mlir::FailureOr<mlir::OpPassManager> passes =
+      mlir::parsePassPipeline(text, errors);
+  if (mlir::failed(passes))
+    return mlir::failure();
+  mlir::PassManager pm(module.getContext());
+  static_cast<mlir::OpPassManager &>(pm) = *passes;
+  return pm.run(module);
 }

@@ -8,6 +8,11 @@
 #ifndef BNC_COMPILER_INITALL_H
 #define BNC_COMPILER_INITALL_H
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 } // namespace mlir
@@ -21,6 +26,14 @@ void registerAllDialects(mlir::DialectRegistry &registry);
 /// Registers the bnc passes and pipelines and the upstream cleanups they use
 /// (canonicalize, cse, symbol-dce) with the global pass registry.
 void registerAllPasses();
+
+/// Runs the textual pass pipeline `pipeline` ("bn-fuse,bn-schedule", with or
+/// without a builtin.module(...) anchor) on `module`. If the text does not
+/// parse, fails with `error` saying why; if a pass fails, fails with `error`
+/// empty (the pass reported through the context's diagnostics).
+mlir::LogicalResult runPassPipeline(mlir::ModuleOp module,
+                                    llvm::StringRef pipeline,
+                                    std::string &error);
 
 } // namespace bnc
 

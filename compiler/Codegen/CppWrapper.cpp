@@ -16,12 +16,6 @@ using Kind = InterfaceValue::Kind;
 
 namespace {
 
-bool isIdentifier(llvm::StringRef name) {
-  return !name.empty() && !llvm::isDigit(name.front()) &&
-         llvm::all_of(name,
-                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
-}
-
 /// C++ keywords, and the names the class itself uses.
 bool isReserved(llvm::StringRef name) {
   static const llvm::StringSet<> reserved = {
@@ -135,7 +129,7 @@ std::vector<const InterfaceValue *> valuesOf(const EntryPointInterface &entry,
 bool checkNames(const ModelInterface &model, const CppWrapperNames &names,
                 std::string &error) {
   auto check = [&](llvm::StringRef name, llvm::StringRef what) {
-    if (isIdentifier(name) && !isReserved(name))
+    if (bn::isIdentifier(name) && !isReserved(name))
       return true;
     error = (what + " '" + name +
              "' cannot be a C++ name in the generated class; rename it")

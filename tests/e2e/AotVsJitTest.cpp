@@ -20,8 +20,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 
 #include <gtest/gtest.h>
 
@@ -95,15 +93,8 @@ std::vector<bnc::HostTensor> runJit(const std::string &model,
   static bool registered = (bnc::registerAllPasses(), true);
   (void)registered;
   std::string errors;
-  llvm::raw_string_ostream errorStream(errors);
-  FailureOr<OpPassManager> passes =
-      parsePassPipeline("builtin.module(" + pipeline + ")", errorStream);
-  EXPECT_TRUE(succeeded(passes)) << errors;
-  if (failed(passes))
-    return {};
-  PassManager pm(&context);
-  static_cast<OpPassManager &>(pm) = *passes;
-  EXPECT_TRUE(succeeded(pm.run(*module)));
+  EXPECT_TRUE(succeeded(bnc::runPassPipeline(*module, pipeline, errors)))
+      << errors;
 
   auto func = module->lookupSymbol<func::FuncOp>(entry.name);
   EXPECT_TRUE(func) << entry.name;

@@ -13,9 +13,6 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 
@@ -36,14 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
   if (!module)
     return 0;
-  std::string errors;
-  llvm::raw_string_ostream errorStream(errors);
-  FailureOr<OpPassManager> passes = parsePassPipeline(
-      "builtin.module(bn-inference-pipeline)", errorStream);
-  if (failed(passes))
-    return 0;
-  PassManager pm(&context);
-  static_cast<OpPassManager &>(pm) = *passes;
-  (void)pm.run(*module);
+  std::string error;
+  (void)bnc::runPassPipeline(*module, "bn-inference-pipeline", error);
   return 0;
 }

@@ -18,8 +18,6 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -343,19 +341,9 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
   if (!pipelineText.empty()) {
-    // The passes run on the module, whether or not the text says so.
-    std::string text = pipelineText;
-    if (!llvm::StringRef(text).starts_with("builtin.module("))
-      text = "builtin.module(" + text + ")";
     std::string message;
-    llvm::raw_string_ostream errors(message);
-    FailureOr<OpPassManager> passes = parsePassPipeline(text, errors);
-    if (failed(passes))
-      return fail("bad --pipeline: " + message);
-    PassManager pm(&context);
-    static_cast<OpPassManager &>(pm) = *passes;
-    if (failed(pm.run(*module)))
-      return 1;
+    if (failed(runPassPipeline(*module, pipelineText, message)))
+      return message.empty() ? 1 : fail("bad --pipeline: " + message);
   }
   auto func = module->lookupSymbol<func::FuncOp>(entryName);
   if (!func) {

@@ -97,13 +97,6 @@ LogicalResult BNDialect::verifyOperationAttribute(Operation *op,
 
 namespace {
 
-bool isIdentifier(StringRef name) {
-  if (name.empty() || llvm::isDigit(name.front()))
-    return false;
-  return llvm::all_of(
-      name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
-}
-
 /// PyTorch's state_dict keys: dot-separated module path and tensor name,
 /// `layer1.0.bn1.running_mean`.
 bool isStateName(StringRef name) {
@@ -245,6 +238,13 @@ LogicalResult BNDialect::verifyRegionResultAttribute(Operation *op,
          << resultIndex << " updates state \"" << name.getValue()
          << "\", but no argument reads it; add bn.state = \""
          << name.getValue() << "\" to the argument it replaces";
+}
+
+bool bnc::bn::isIdentifier(StringRef name) {
+  if (name.empty() || llvm::isDigit(name.front()))
+    return false;
+  return llvm::all_of(
+      name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
 StringAttr bnc::bn::getArgumentStateName(Operation *func, unsigned index) {

@@ -25,6 +25,10 @@ void setEntryMode(mlir::Operation *op, EntryMode mode);
 /// The spelling of `mode` in `bn.mode`: "train" or "infer".
 llvm::StringRef stringifyEntryMode(EntryMode mode);
 
+/// Whether `name` is a C identifier: what `bn.name` accepts, and what the
+/// generated C++ of a model needs of its names.
+bool isIdentifier(llvm::StringRef name);
+
 /// The `bn.state` name of argument `index` of function `func`, or null.
 mlir::StringAttr getArgumentStateName(mlir::Operation *func, unsigned index);
 
