@@ -13,8 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
   # Runtime and checkpoints.
   nlohmann-json3-dev
-  # Benchmark baseline.
-  libdnnl-dev
+  # bn-bench: the baseline, and its chart.
+  libdnnl-dev python3-matplotlib
   # libFuzzer builds of the fuzz targets (tests/fuzz, BNC_ENABLE_LIBFUZZER).
   clang-22 libclang-rt-22-dev
 )

@@ -189,10 +189,13 @@ def BNSchedulePass : Pass<"bn-schedule"> {
     Sets `schedule` on each `bn.kernel`, so the choice is visible in the IR and
     pinned by tests:
 
-    - `target=cpu` (default): bnc's CPU schedule: per-channel statistics in
-      parallel over channels with the contiguous dimension as vector lanes,
-      the fused element-wise part parallel over the outermost dimension and
-      vectorised along the contiguous one;
+    - `target=cpu` (default): bnc's CPU schedule. With the channel outside
+      contiguous rows (NCHW), statistics, normalisation and gradients run
+      channel by channel in parallel, every pass over a channel after the
+      first finding it in cache; with channels contiguous (NHWC, H = W = 1)
+      the statistics are summed in parallel over the batch and the
+      element-wise part streams, parallel over rows and vectorised along
+      them;
     - `target=cuda`: for NVIDIA GPUs (needs a CUDA back end to run);
     - `target=auto`: Halide's autoscheduler decides, for comparison with the
       hand schedules.

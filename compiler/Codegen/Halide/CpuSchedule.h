@@ -12,11 +12,14 @@
 
 namespace bnc::halide {
 
-/// Schedules `pipeline` for `target`'s CPU: element-wise work is inlined into
-/// its consumers; per-channel sums and statistics are computed once, in
-/// parallel over channels; layers and outputs run in parallel over their
-/// outermost dimension and are vectorised along the contiguous one, at
-/// `target`'s natural vector width.
+/// Schedules `pipeline` for `target`'s CPU at its natural vector width.
+/// A pipeline separable per channel whose channel lies outside contiguous
+/// rows (NCHW training forward, backward) runs one channel per parallel task:
+/// its sums, then its outputs, while the channel's slice is in cache.
+/// Otherwise element-wise work is inlined, per-channel values and sums are
+/// computed once (sums over contiguous channels in parallel over the batch),
+/// layers on their own, and every output streams: dense rows vectorised,
+/// rows in parallel tasks of about 64 KiB.
 void scheduleForCpu(LoweredPipeline &pipeline, const Halide::Target &target);
 
 } // namespace bnc::halide

@@ -55,11 +55,10 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
     // Halide only reads its inputs; the buffer wraps the caller's memory.
     inputBuffers.emplace_back(const_cast<float *>(inputs[i].data.data()),
                               halideExtents(inputs[i].shape));
-    lowered.inputs[i].set(inputBuffers.back());
   }
 
   outputs.clear();
-  std::vector<Halide::Buffer<void>> outputBuffers;
+  std::vector<Halide::Buffer<float>> outputBuffers;
   for (const LoweredTensor &output : lowered.outputs) {
     HostTensor tensor;
     tensor.shape.assign(output.shape.begin(), output.shape.end());
@@ -70,9 +69,18 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
     outputs.push_back(std::move(tensor));
   }
   for (HostTensor &tensor : outputs)
-    outputBuffers.push_back(Halide::Buffer<float>(tensor.data.data(),
-                                                  halideExtents(tensor.shape)));
+    outputBuffers.emplace_back(tensor.data.data(), halideExtents(tensor.shape));
+  return run(inputBuffers, outputBuffers, error);
+}
+
+bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
+                      const std::vector<Halide::Buffer<float>> &outputs,
+                      std::string &error) {
+  for (size_t i = 0; i < inputs.size() && i < lowered.inputs.size(); ++i)
+    lowered.inputs[i].set(inputs[i]);
   try {
+    std::vector<Halide::Buffer<void>> outputBuffers(outputs.begin(),
+                                                    outputs.end());
     Halide::Realization realization(outputBuffers);
     pipeline.realize(realization, target);
   } catch (const Halide::Error &e) {

@@ -67,7 +67,8 @@ int64_t product(ArrayRef<int64_t> sizes) {
 
 class Lowerer {
 public:
-  explicit Lowerer(LoweredPipeline &pipeline) : pipeline(pipeline) {}
+  Lowerer(LoweredPipeline &pipeline, func::FuncOp entryPoint)
+      : pipeline(pipeline), entryPoint(entryPoint) {}
 
   /// Lowers the body of `func` with its arguments bound to `arguments`;
   /// `results` receives what it returns.
@@ -95,7 +96,25 @@ private:
   Func newFunc(const std::string &name, FuncRole role) {
     Func func(name + "_" + std::to_string(counter++));
     pipeline.funcs.emplace_back(func, role);
+    if (role == FuncRole::Layer)
+      pipeline.hasLayers = true;
+    if (role == FuncRole::Reduction || role == FuncRole::ReductionChannelsInner)
+      pipeline.hasReductions = true;
     return func;
+  }
+
+  /// Notes a per-channel op over `channelDim` of a tensor of `rank`.
+  void noteChannel(int64_t rank, int64_t channelDim) {
+    if (!channelsAgree)
+      return;
+    if (!seenChannel) {
+      seenChannel = true;
+      pipeline.channelDim = channelDim;
+      pipeline.channelRank = rank;
+    } else if (pipeline.channelRank != rank || *pipeline.channelDim != channelDim) {
+      channelsAgree = false;
+      pipeline.channelDim.reset();
+    }
   }
 
   /// Defines `result` element-wise as `fn` of `op`'s operands at each index.
@@ -132,9 +151,11 @@ private:
   }
 
   LoweredPipeline &pipeline;
+  Operation *entryPoint;
   DenseMap<Value, LoweredTensor> *values = nullptr;
   SymbolTableCollection symbols;
   int counter = 0;
+  bool seenChannel = false, channelsAgree = true;
 };
 
 /// The static shape of `type`, or an error at `op` naming `what`.
@@ -195,10 +216,16 @@ LogicalResult Lowerer::lowerKernel(bn::KernelOp op) {
     inputs.push_back(get(input));
   if (failed(lowerBlock(op.getBody().front(), inputs, results)))
     return failure();
-  // What leaves a kernel is computed once, as one loop nest.
+  // What leaves a kernel is computed once, as one loop nest; what is only
+  // returned is computed in the loop nest of the entry point's output.
   for (auto [result, tensor] : llvm::zip(op.getResults(), results)) {
+    bool onlyReturned =
+        op->getParentOp() == entryPoint &&
+        llvm::all_of(result.getUsers(),
+                     [](Operation *user) { return isa<func::ReturnOp>(user); });
     std::vector<Var> vars = makeVars(tensor.shape.size());
-    Func output = newFunc("kernel_result", FuncRole::Materialized);
+    Func output = newFunc("kernel_result", onlyReturned ? FuncRole::Elementwise
+                                                        : FuncRole::Materialized);
     output(innermostFirst(ArrayRef<Var>(vars))) =
         tensor.func(innermostFirst(ArrayRef<Expr>(asExprs(vars))));
     set(result, {output, tensor.shape});
@@ -268,7 +295,10 @@ Lowerer::elementwise(Operation *op, const std::string &name,
   std::vector<Expr> operands;
   for (Value operand : op->getOperands())
     operands.push_back(at(get(operand), indices));
-  Func func = newFunc(name, FuncRole::Elementwise);
+  // Per-channel arithmetic (folded BN parameters) is computed once, not
+  // again for every element that uses it.
+  Func func = newFunc(name, type.getRank() <= 1 ? FuncRole::PerChannel
+                                                : FuncRole::Elementwise);
   func(innermostFirst(ArrayRef<Var>(vars))) = fn(operands);
   set(op->getResult(0), {func, SmallVector<int64_t>(type.getShape())});
   return success();
@@ -277,6 +307,7 @@ Lowerer::elementwise(Operation *op, const std::string &name,
 LoweredTensor Lowerer::perElement(const std::string &name,
                                   const LoweredTensor &x, int64_t channelDim,
                                   const std::function<Expr(Expr, Expr)> &fn) {
+  noteChannel(static_cast<int64_t>(x.shape.size()), channelDim);
   std::vector<Var> vars = makeVars(x.shape.size());
   Func func = newFunc(name, FuncRole::Elementwise);
   func(innermostFirst(ArrayRef<Var>(vars))) =
@@ -287,6 +318,7 @@ LoweredTensor Lowerer::perElement(const std::string &name,
 Func Lowerer::channelSum(const std::string &name, ArrayRef<int64_t> shape,
                          int64_t channelDim,
                          const std::function<Expr(ArrayRef<Expr>)> &term) {
+  noteChannel(static_cast<int64_t>(shape.size()), channelDim);
   Var channel("c");
   std::vector<Halide::Range> ranges; // innermost first
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d)
@@ -574,9 +606,14 @@ FailureOr<LoweredPipeline> bnc::halide::lowerToHalide(func::FuncOp func) {
       return failure();
     Halide::ImageParam param(Halide::Float(32), static_cast<int>(shape->size()),
                              "arg" + std::to_string(index));
-    // Exactly the declared shape: the run time checks it.
-    for (auto [dim, size] : llvm::enumerate(llvm::reverse(*shape)))
+    // Exactly the declared shape, densely packed: the run time checks it,
+    // and the schedule can rely on it.
+    int stride = 1;
+    for (auto [dim, size] : llvm::enumerate(llvm::reverse(*shape))) {
       param.dim(static_cast<int>(dim)).set_bounds(0, static_cast<int>(size));
+      param.dim(static_cast<int>(dim)).set_stride(stride);
+      stride *= static_cast<int>(size);
+    }
     pipeline.inputs.push_back(param);
     pipeline.inputShapes.push_back(*shape);
     std::vector<Var> vars = makeVars(shape->size());
@@ -586,17 +623,30 @@ FailureOr<LoweredPipeline> bnc::halide::lowerToHalide(func::FuncOp func) {
     arguments.push_back({input, *shape});
   }
 
-  Lowerer lowerer(pipeline);
+  Lowerer lowerer(pipeline, func);
   SmallVector<LoweredTensor> results;
   if (failed(lowerer.lowerBody(func, arguments, results)))
     return failure();
   for (auto [index, result] : llvm::enumerate(results)) {
     // A Func of its own per output, even where an entry point returns an
-    // input or the same value twice.
+    // input or the same value twice. The channel of every output is called
+    // "c": the schedule may fuse their loops over it.
     std::vector<Var> vars = makeVars(result.shape.size());
+    int64_t rank = static_cast<int64_t>(result.shape.size());
+    if (pipeline.channelDim && rank == pipeline.channelRank)
+      vars[*pipeline.channelDim] = Var("c");
+    else if (pipeline.channelDim && rank == 1)
+      vars[0] = Var("c");
     Func output("result" + std::to_string(index));
     output(innermostFirst(ArrayRef<Var>(vars))) =
         result.func(innermostFirst(ArrayRef<Expr>(asExprs(vars))));
+    int stride = 1;
+    for (auto [dim, size] : llvm::enumerate(llvm::reverse(result.shape))) {
+      output.output_buffer().dim(static_cast<int>(dim))
+          .set_bounds(0, static_cast<int>(size))
+          .set_stride(stride);
+      stride *= static_cast<int>(size);
+    }
     pipeline.outputs.push_back({output, result.shape});
   }
   return pipeline;

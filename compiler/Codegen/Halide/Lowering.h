@@ -19,6 +19,7 @@
 
 #include <Halide.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,18 @@ struct LoweredPipeline {
   std::vector<std::pair<Halide::Func, FuncRole>> funcs;
   /// Set when a kernel asks for Halide's autoscheduler (#bn.schedule<auto>).
   bool autoSchedule = false;
+  /// Set when every per-channel op of the pipeline (BN, affine, statistics,
+  /// gradients) works on tensors of rank `channelRank` whose channel is
+  /// dimension `*channelDim` (MLIR order); the schedule uses it to keep
+  /// channels apart from the dimensions it fuses.
+  std::optional<int64_t> channelDim;
+  int64_t channelRank = 0;
+  /// Whether the pipeline has per-channel sums (statistics, gradients), and
+  /// layers (convolution, dense). With sums and without layers it is
+  /// separable per channel: each channel can be computed start to finish on
+  /// its own, while its slice of the activations is in cache.
+  bool hasReductions = false;
+  bool hasLayers = false;
 
   Halide::Pipeline pipeline() const;
 };

@@ -1,0 +1,385 @@
+//===- BncKernels.cpp - bnc's contenders in bn-bench ----------------------===//
+//
+// Part of bnc. See BncKernels.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BncKernels.h"
+
+#include "compiler/Codegen/Halide/Jit.h"
+#include "compiler/InitAll.h"
+#include "dialects/bn/IR/BNOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <sstream>
+
+using namespace bnc;
+using namespace bnc::bench;
+
+namespace {
+
+/// The MLIR text of one kernel of bn-bench on `workload`'s shape and layout.
+class ModelWriter {
+public:
+  explicit ModelWriter(const Workload &workload) : workload(workload) {
+    const Shape &s = workload.shape;
+    nhwc = workload.layout == Layout::Nhwc;
+    std::ostringstream t;
+    if (nhwc)
+      t << "tensor<" << s.n << "x" << s.h << "x" << s.w << "x" << s.c << "xf32>";
+    else
+      t << "tensor<" << s.n << "x" << s.c << "x" << s.h << "x" << s.w << "xf32>";
+    activation = t.str();
+    channels = "tensor<" + std::to_string(s.c) + "xf32>";
+    featureAxis = nhwc ? "feature_axis = -1 : i64" : "feature_axis = 1 : i64";
+  }
+
+  std::string write(Kernel kernel) const {
+    switch (kernel) {
+    case Kernel::FwdTrain:
+    case Kernel::FwdTrainRelu:
+    case Kernel::FwdTrainAddRelu:
+      return training(kernel);
+    case Kernel::Bwd:
+      return backward();
+    case Kernel::FwdInfer:
+      return inference();
+    case Kernel::Conv:
+    case Kernel::ConvBnFolded:
+      return convolution(kernel == Kernel::ConvBnFolded);
+    default:
+      return "";
+    }
+  }
+
+private:
+  std::string training(Kernel kernel) const {
+    const std::string &t = activation, &v = channels;
+    bool residual = kernel == Kernel::FwdTrainAddRelu;
+    std::ostringstream os;
+    os << "func.func @" << kernelName(kernel) << "(%x: " << t
+       << ", %scale: " << v << ", %offset: " << v << ", %mean: " << v
+       << ", %var: " << v << (residual ? ", %residual: " + t : "") << ")\n"
+       << "    -> (" << t << ", " << v << ", " << v << ", " << v << ", " << v
+       << ") attributes {bn.mode = \"train\"} {\n"
+       << "  %y, %nm, %nv, %bm, %bi = bn.batch_norm_train %x, %scale, %offset, "
+          "%mean, %var {epsilon = 1.0e-05 : f32, momentum = 1.0e-01 : f32, "
+       << featureAxis << "} : " << t << ", " << v << "\n";
+    std::string out = "%y";
+    if (residual) {
+      os << "  %sum = nn.add %y, %residual : " << t << "\n";
+      out = "%sum";
+    }
+    if (kernel != Kernel::FwdTrain) {
+      os << "  %relu = nn.relu " << out << " : " << t << "\n";
+      out = "%relu";
+    }
+    os << "  return " << out << ", %nm, %nv, %bm, %bi : " << t << ", " << v
+       << ", " << v << ", " << v << ", " << v << "\n}\n";
+    return os.str();
+  }
+
+  std::string backward() const {
+    const std::string &t = activation, &v = channels;
+    std::ostringstream os;
+    os << "func.func @bwd(%x: " << t << ", %scale: " << v << ", %mean: " << v
+       << ", %inv_std: " << v << ", %dy: " << t << ")\n"
+       << "    -> (" << t << ", " << v << ", " << v
+       << ") attributes {bn.mode = \"train\"} {\n"
+       << "  %dx, %dscale, %doffset = bn.batch_norm_grad %x, %scale, %mean, "
+          "%inv_std, %dy {"
+       << featureAxis << "} : " << t << ", " << v << "\n"
+       << "  return %dx, %dscale, %doffset : " << t << ", " << v << ", " << v
+       << "\n}\n";
+    return os.str();
+  }
+
+  std::string inference() const {
+    const std::string &t = activation, &v = channels;
+    std::ostringstream os;
+    os << "func.func @fwd_infer(%x: " << t << ", %scale: " << v
+       << ", %offset: " << v << ", %mean: " << v << ", %var: " << v
+       << ") -> " << t << " attributes {bn.mode = \"infer\"} {\n"
+       << "  %y = bn.batch_norm_infer %x, %scale, %offset, %mean, %var {"
+       << featureAxis << "} : " << t << ", " << v << "\n"
+       << "  return %y : " << t << "\n}\n";
+    return os.str();
+  }
+
+  /// A 1x1, C -> C convolution with constant weights, and for `withBn` a
+  /// frozen inference BN after it, which bn-inference-pipeline folds in.
+  std::string convolution(bool withBn) const {
+    const std::string &t = activation, &v = channels;
+    int64_t c = workload.shape.c;
+    std::string filter = nhwc ? "tensor<1x1x" + std::to_string(c) + "x" +
+                                    std::to_string(c) + "xf32>"
+                              : "tensor<" + std::to_string(c) + "x" +
+                                    std::to_string(c) + "x1x1xf32>";
+    std::ostringstream os;
+    os << "func.func @" << (withBn ? "conv_bn_folded" : "conv") << "(%x: " << t
+       << ") -> " << t << " attributes {bn.mode = \"infer\"} {\n"
+       << "  %w = arith.constant dense<0.03125> : " << filter << "\n"
+       << "  %conv = nn.conv2d %x, %w {layout = #nn.layout<"
+       << (nhwc ? "nhwc" : "nchw") << ">} : " << t << ", " << filter << " -> "
+       << t << "\n";
+    if (!withBn) {
+      os << "  return %conv : " << t << "\n}\n";
+      return os.str();
+    }
+    os << "  %scale = arith.constant " << constant(workload.scale) << " : " << v
+       << "\n  %offset = arith.constant " << constant(workload.offset) << " : "
+       << v << "\n  %mean = arith.constant " << constant(workload.runningMean)
+       << " : " << v << "\n  %var = arith.constant "
+       << constant(workload.runningVar) << " : " << v << "\n"
+       << "  %y = bn.batch_norm_infer %conv, %scale, %offset, %mean, %var {"
+       << featureAxis << "} : " << t << ", " << v << "\n"
+       << "  return %y : " << t << "\n}\n";
+    return os.str();
+  }
+
+  static std::string constant(const std::vector<float> &values) {
+    std::ostringstream os;
+    os.precision(9);
+    os << "dense<[";
+    for (size_t i = 0; i < values.size(); ++i)
+      os << (i ? ", " : "") << std::scientific << values[i];
+    os << "]>";
+    return os.str();
+  }
+
+  const Workload &workload;
+  bool nhwc;
+  std::string activation, channels, featureAxis;
+};
+
+/// Halide buffers over caller-owned memory; the outputs owned here.
+class HalideKernel : public CompiledKernel {
+public:
+  const std::vector<float> &output() const override { return outputData[0]; }
+
+protected:
+  /// Wraps `data` (an activation of the workload, or a per-channel vector)
+  /// as the next input.
+  void addInput(std::vector<float> &data, const std::vector<int> &extents) {
+    inputs.emplace_back(data.data(), extents);
+  }
+  void addOutput(const std::vector<int> &extents) {
+    size_t count = 1;
+    for (int extent : extents)
+      count *= static_cast<size_t>(extent);
+    outputData.emplace_back(count, 0.0f);
+    outputs.emplace_back(outputData.back().data(), extents);
+  }
+
+  std::vector<Halide::Buffer<float>> inputs, outputs;
+  std::vector<std::vector<float>> outputData;
+};
+
+class BncKernel : public HalideKernel {
+public:
+  BncKernel(halide::LoweredPipeline lowered, bool autoSchedule,
+            std::string &error)
+      : jit(std::move(lowered), error,
+            autoSchedule ? halide::Scheduler::Auto : halide::Scheduler::Hand) {}
+
+  bool valid() const { return jit.valid(); }
+  bool run(std::string &error) override {
+    return jit.run(inputs, outputs, error);
+  }
+
+  /// Binds the workload's data to the arguments of `func`, in order.
+  bool bind(Kernel kernel, Workload &w, mlir::func::FuncOp func,
+            std::string &error) {
+    std::vector<int> activation = halideExtents(w.shape, w.layout);
+    std::vector<int> channels = {static_cast<int>(w.shape.c)};
+    std::vector<std::vector<float> *> args;
+    switch (kernel) {
+    case Kernel::FwdTrain:
+    case Kernel::FwdTrainRelu:
+    case Kernel::FwdInfer:
+      args = {&w.x, &w.scale, &w.offset, &w.runningMean, &w.runningVar};
+      break;
+    case Kernel::FwdTrainAddRelu:
+      args = {&w.x,           &w.scale,      &w.offset,
+              &w.runningMean, &w.runningVar, &w.residual};
+      break;
+    case Kernel::Bwd:
+      args = {&w.x, &w.scale, &w.batchMean, &w.batchInvStd, &w.dy};
+      break;
+    default:
+      args = {&w.x};
+      break;
+    }
+    if (func.getNumArguments() != args.size()) {
+      error = "@" + func.getName().str() + " takes " +
+              std::to_string(func.getNumArguments()) +
+              " arguments after bn-opt, not " + std::to_string(args.size());
+      return false;
+    }
+    for (std::vector<float> *arg : args)
+      addInput(*arg, arg->size() == w.x.size() ? activation : channels);
+    for (mlir::Type type : func.getResultTypes()) {
+      auto tensor = mlir::cast<mlir::RankedTensorType>(type);
+      addOutput(tensor.getRank() == 4 ? activation : channels);
+    }
+    return true;
+  }
+
+private:
+  halide::JitPipeline jit;
+};
+
+/// Copy and scale-shift with a plain schedule: the memory roofline.
+class RooflineKernel : public HalideKernel {
+public:
+  RooflineKernel(Kernel kernel, Workload &w) {
+    using Halide::Func;
+    using Halide::Var;
+    const Shape &s = w.shape;
+    // A 2-D view: channels innermost (NHWC, or NCHW with H = W = 1), or a
+    // row of H * W values per (n, c) pair (NCHW).
+    bool channelsInner = w.layout == Layout::Nhwc || s.h * s.w == 1;
+    int inner = static_cast<int>(channelsInner ? s.c : s.h * s.w);
+    int outer = static_cast<int>(s.elements() / inner);
+    int channels = static_cast<int>(s.c);
+    Halide::ImageParam x(Halide::Float(32), 2, "x");
+    Var i("i"), j("j"), jo("jo"), ji("ji");
+    Func y("roofline");
+    addInput(w.x, {inner, outer});
+    addOutput({inner, outer});
+    params.push_back(x);
+    if (kernel == Kernel::Copy) {
+      y(i, j) = x(i, j);
+    } else {
+      Halide::ImageParam a(Halide::Float(32), 1, "a"), b(Halide::Float(32), 1, "b");
+      addInput(w.scale, {channels});
+      addInput(w.offset, {channels});
+      params.push_back(a);
+      params.push_back(b);
+      Halide::Expr c = channelsInner ? Halide::Expr(i) : j % channels;
+      y(i, j) = x(i, j) * a(c) + b(c);
+    }
+    // Tasks of about 64 KiB.
+    int rows = std::max(1, std::min(outer, 16384 / inner));
+    int vector = Halide::get_jit_target_from_environment()
+                     .natural_vector_size<float>();
+    y.split(j, jo, ji, rows, Halide::TailStrategy::GuardWithIf).parallel(jo);
+    if (inner >= vector)
+      y.vectorize(i, vector, Halide::TailStrategy::GuardWithIf);
+    pipeline = y;
+    pipeline.compile_jit();
+  }
+
+  bool run(std::string &error) override {
+    for (size_t k = 0; k < params.size(); ++k)
+      params[k].set(inputs[k]);
+    try {
+      std::vector<Halide::Buffer<void>> buffers(outputs.begin(), outputs.end());
+      pipeline.realize(Halide::Realization(buffers));
+    } catch (const Halide::Error &e) {
+      error = e.what();
+      return false;
+    }
+    return true;
+  }
+
+private:
+  std::vector<Halide::ImageParam> params;
+  Halide::Pipeline pipeline;
+};
+
+} // namespace
+
+struct BncCompiler::Impl {
+  Impl() : context(makeRegistry()) {
+    context.loadAllAvailableDialects();
+    // Keep errors; bn-check-batch-size's warnings about small batches are
+    // expected for some of the shapes.
+    context.getDiagEngine().registerHandler([this](mlir::Diagnostic &diag) {
+      if (diag.getSeverity() == mlir::DiagnosticSeverity::Error)
+        diagnostics += diag.str() + "\n";
+    });
+  }
+  static mlir::DialectRegistry makeRegistry() {
+    mlir::DialectRegistry registry;
+    registerAllDialects(registry);
+    return registry;
+  }
+  mlir::MLIRContext context;
+  std::string diagnostics;
+};
+
+BncCompiler::BncCompiler() : impl(std::make_unique<Impl>()) {
+  registerAllPasses();
+}
+BncCompiler::~BncCompiler() = default;
+
+const char *BncCompiler::passPipeline(Kernel kernel) {
+  switch (kernel) {
+  case Kernel::FwdTrain:
+  case Kernel::FwdTrainRelu:
+  case Kernel::FwdTrainAddRelu:
+  case Kernel::Bwd:
+    return "bn-training-pipeline,bn-fuse,bn-schedule";
+  default:
+    return "bn-inference-pipeline,bn-fuse,bn-schedule";
+  }
+}
+
+std::unique_ptr<CompiledKernel> BncCompiler::compile(Kernel kernel,
+                                                     Workload &workload,
+                                                     bool autoSchedule,
+                                                     std::string &error) {
+  error.clear();
+  std::string text = ModelWriter(workload).write(kernel);
+  if (text.empty()) {
+    error = std::string("bnc has no model for ") + kernelName(kernel);
+    return nullptr;
+  }
+  impl->diagnostics.clear();
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(text, &impl->context);
+  if (!module ||
+      failed(runPassPipeline(*module, passPipeline(kernel), error))) {
+    error += impl->diagnostics + "in:\n" + text;
+    return nullptr;
+  }
+  auto func = *module->getOps<mlir::func::FuncOp>().begin();
+  if (kernel == Kernel::ConvBnFolded) {
+    bool folded = true;
+    func.walk([&](mlir::Operation *op) {
+      if (llvm::isa<bn::BatchNormInferOp, bn::AffineOp>(op))
+        folded = false;
+    });
+    if (!folded) {
+      error = "bn-inference-pipeline did not fold the BN into the convolution";
+      return nullptr;
+    }
+  }
+  mlir::FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
+  if (failed(lowered)) {
+    error = impl->diagnostics;
+    return nullptr;
+  }
+  auto compiled =
+      std::make_unique<BncKernel>(std::move(*lowered), autoSchedule, error);
+  if (!compiled->valid() || !compiled->bind(kernel, workload, func, error))
+    return nullptr;
+  return compiled;
+}
+
+std::unique_ptr<CompiledKernel>
+bnc::bench::compileRoofline(Kernel kernel, Workload &workload,
+                            std::string &error) {
+  try {
+    return std::make_unique<RooflineKernel>(kernel, workload);
+  } catch (const Halide::Error &e) {
+    error = e.what();
+    return nullptr;
+  }
+}

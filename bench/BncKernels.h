@@ -1,0 +1,59 @@
+//===- BncKernels.h - bnc's contenders in bn-bench ---------------*- C++ -*-===//
+//
+// Part of bnc. Each kernel of bn-bench as a user gets it: a bn/nn model,
+// the same bn-opt pipelines as the tools, lowered to Halide and compiled by
+// Halide's JIT with bnc's hand schedule or Halide's autoscheduler. Also the
+// roofline: a copy and a scale-shift of the same bytes in plain Halide.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNC_BENCH_BNCKERNELS_H
+#define BNC_BENCH_BNCKERNELS_H
+
+#include "Workload.h"
+
+#include <memory>
+#include <string>
+
+namespace bnc::bench {
+
+/// A compiled kernel bound to a workload's data, ready to run many times.
+class CompiledKernel {
+public:
+  virtual ~CompiledKernel() = default;
+  /// Runs once; false with `error` set if Halide reports an error.
+  virtual bool run(std::string &error) = 0;
+  /// The activation it writes (y, or dx for bwd), in the workload's layout.
+  virtual const std::vector<float> &output() const = 0;
+};
+
+/// Compiles bnc's kernels. Owns the MLIR context they are parsed in.
+class BncCompiler {
+public:
+  BncCompiler();
+  ~BncCompiler();
+
+  /// `kernel` (not Copy or ScaleShift) for `workload`, scheduled by bnc's
+  /// hand schedule or, if `autoSchedule`, Halide's Mullapudi2016
+  /// autoscheduler. Null with `error` set if it cannot.
+  std::unique_ptr<CompiledKernel> compile(Kernel kernel, Workload &workload,
+                                          bool autoSchedule,
+                                          std::string &error);
+
+  /// The bn-opt pipeline `kernel` goes through.
+  static const char *passPipeline(Kernel kernel);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+/// The roofline of `workload`: Kernel::Copy or Kernel::ScaleShift, written
+/// directly in Halide, parallel and vectorised.
+std::unique_ptr<CompiledKernel> compileRoofline(Kernel kernel,
+                                                Workload &workload,
+                                                std::string &error);
+
+} // namespace bnc::bench
+
+#endif // BNC_BENCH_BNCKERNELS_H

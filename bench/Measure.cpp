@@ -1,0 +1,56 @@
+//===- Measure.cpp - Interleaved timing of bn-bench's contenders ----------===//
+//
+// Part of bnc. See Measure.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Measure.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+using namespace bnc::bench;
+
+namespace {
+
+/// Touches twice the last-level cache (32 MiB on the machine bn-bench was
+/// written for), so whatever a kernel reads next comes from DRAM.
+void evictCaches() {
+  static std::vector<char> buffer(64 << 20);
+  static char seed = 0;
+  std::memset(buffer.data(), ++seed, buffer.size());
+}
+
+} // namespace
+
+bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
+                                    int rounds, bool flushCache,
+                                    std::string &error) {
+  for (int warmup = 0; warmup < 2; ++warmup)
+    for (Contender &contender : contenders)
+      if (!contender.compiled->run(error))
+        return false;
+  for (int round = 0; round < rounds; ++round) {
+    for (Contender &contender : contenders) {
+      if (flushCache)
+        evictCaches();
+      auto start = std::chrono::steady_clock::now();
+      bool ok = contender.compiled->run(error);
+      auto stop = std::chrono::steady_clock::now();
+      if (!ok)
+        return false;
+      contender.seconds.push_back(
+          std::chrono::duration<double>(stop - start).count());
+    }
+  }
+  return true;
+}
+
+double bnc::bench::median(std::vector<double> values) {
+  if (values.empty())
+    return 0.0;
+  std::sort(values.begin(), values.end());
+  size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}

@@ -1,0 +1,39 @@
+//===- Measure.h - Interleaved timing of bn-bench's contenders ---*- C++ -*-===//
+//
+// Part of bnc. Contenders run in turn, A B C A B C ..., so that the
+// machine's slow and fast phases (frequency, other load) hit all of them
+// alike; each contender's time is the median of its runs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNC_BENCH_MEASURE_H
+#define BNC_BENCH_MEASURE_H
+
+#include "BncKernels.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bnc::bench {
+
+/// One implementation of one kernel in one layout.
+struct Contender {
+  Kernel kernel;
+  Layout layout;
+  std::string impl; // bnc, bnc_auto, onednn, roofline
+  std::unique_ptr<CompiledKernel> compiled;
+  std::vector<double> seconds; // one per timed run
+};
+
+/// Runs every contender twice untimed, then `rounds` timed rounds of one run
+/// each. With `flushCache`, the last-level cache is evicted before every
+/// timed run. False with `error` set if a run fails.
+bool measureInterleaved(std::vector<Contender> &contenders, int rounds,
+                        bool flushCache, std::string &error);
+
+double median(std::vector<double> values);
+
+} // namespace bnc::bench
+
+#endif // BNC_BENCH_MEASURE_H

@@ -1,0 +1,314 @@
+//===- bn-bench.cpp - bnc's BN kernels against oneDNN and the roofline ----===//
+//
+// Part of bnc. For each shape, in one process: bnc's kernels (hand schedule
+// and Halide's autoscheduler), oneDNN's batch normalization in NCHW, NHWC
+// and nChw8c, and a copy and scale-shift of the same bytes, their outputs
+// cross-checked, then timed interleaved. Prints a table per shape; writes
+// JSON and a PNG chart on request.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BncKernels.h"
+#include "Measure.h"
+#include "OneDnnKernels.h"
+#include "Report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+using namespace bnc;
+using namespace bnc::bench;
+
+namespace {
+
+/// bn-bench's options. Parsed by hand: LLVM's command-line library, linked
+/// in with MLIR, already owns --threads.
+struct Options {
+  std::vector<std::string> shapes;
+  bool quick = false;
+  int threads = 2;
+  int rounds = 25;
+  bool autoSchedule = true;
+  std::vector<Layout> layouts;
+  std::string json, png;
+};
+
+const char *const kUsage = R"(usage: bn-bench [options]
+
+bnc's BN kernels against oneDNN and the memory roofline. For each shape:
+bnc's training forward (plain, + ReLU, + residual add + ReLU), backward,
+inference, and a 1x1 convolution alone and with an inference BN folded in,
+with bnc's schedule and Halide's autoscheduler; oneDNN's batch normalization
+in NCHW, NHWC and nChw8c; a copy and a scale-shift of the same bytes. Outputs
+are cross-checked against bnc's, then every contender runs in turn
+(A B C A B C ...) and reports its median. GB/s counts 2S bytes for a forward
+pass, 3S for backward and for a forward with a residual (S = bytes of one
+activation); % copy compares with a same-size copy.
+
+options:
+  --shapes=LIST    shapes NxCxHxW, comma-separated; ':cold' evicts the
+                   last-level cache before every run (default: 32x64x56x56:cold,
+                   32x256x14x14, 8x32x112x112, 256x1024x1x1, 4x64x28x28,
+                   1x512x7x7, 64x128x56x56)
+  --quick          a reduced set in under a minute: 32x256x14x14 and
+                   4x64x28x28, no autoscheduler, 20 rounds
+  --threads=N      threads for Halide and oneDNN (default 2)
+  --rounds=N       timed runs per contender (default 25)
+  --no-auto        skip Halide's autoscheduler
+  --layouts=LIST   nchw,nhwc (default both; oneDNN's nChw8c comes with nchw)
+  --json=FILE      write the records as JSON
+  --png=FILE       draw % of copy per kernel and shape (python3-matplotlib)
+  --help           this text
+)";
+
+/// Parses argv into `options`; false with a message on stderr if it cannot.
+bool parseOptions(int argc, char **argv, Options &options) {
+  auto split = [](const std::string &list) {
+    std::vector<std::string> items;
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = std::min(list.find(',', start), list.size());
+      if (comma > start)
+        items.push_back(list.substr(start, comma - start));
+      start = comma + 1;
+    }
+    return items;
+  };
+  auto positive = [](const std::string &text, int &value) {
+    char *end = nullptr;
+    long parsed = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end || parsed < 1 || parsed > 1024)
+      return false;
+    value = static_cast<int>(parsed);
+    return true;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    size_t equals = arg.find('=');
+    bool takesValue = arg == "--shapes" || arg == "--threads" ||
+                      arg == "--rounds" || arg == "--layouts" ||
+                      arg == "--json" || arg == "--png";
+    if (equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+      arg = arg.substr(0, equals);
+    } else if (takesValue) {
+      if (i + 1 == argc) {
+        std::fprintf(stderr, "bn-bench: %s needs a value\n", arg.c_str());
+        return false;
+      }
+      value = argv[++i];
+    }
+    bool ok = true;
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (arg == "--quick") {
+      options.quick = true;
+    } else if (arg == "--no-auto") {
+      options.autoSchedule = false;
+    } else if (arg == "--shapes") {
+      options.shapes = split(value);
+    } else if (arg == "--threads") {
+      ok = positive(value, options.threads);
+    } else if (arg == "--rounds") {
+      ok = positive(value, options.rounds);
+    } else if (arg == "--json") {
+      options.json = value;
+    } else if (arg == "--png") {
+      options.png = value;
+    } else if (arg == "--layouts") {
+      for (const std::string &name : split(value)) {
+        if (name != "nchw" && name != "nhwc") {
+          std::fprintf(stderr, "bn-bench: unknown layout '%s' (nchw, nhwc)\n",
+                       name.c_str());
+          return false;
+        }
+        options.layouts.push_back(name == "nchw" ? Layout::Nchw : Layout::Nhwc);
+      }
+    } else {
+      std::fprintf(stderr, "bn-bench: unknown option '%s'; see --help\n",
+                   argv[i]);
+      return false;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "bn-bench: %s needs a positive number, not '%s'\n",
+                   arg.c_str(), value.c_str());
+      return false;
+    }
+  }
+  if (options.layouts.empty())
+    options.layouts = {Layout::Nchw, Layout::Nhwc};
+  if (options.quick)
+    options.rounds = 20;
+  return true;
+}
+
+const char *const kDefaultShapes[] = {
+    "32x64x56x56:cold", "32x256x14x14", "8x32x112x112", "256x1024x1x1",
+    "4x64x28x28",       "1x512x7x7",    "64x128x56x56"};
+const char *const kQuickShapes[] = {"32x256x14x14", "4x64x28x28"};
+
+const Kernel kBncKernels[] = {Kernel::FwdTrain,     Kernel::FwdTrainRelu,
+                              Kernel::FwdTrainAddRelu, Kernel::Bwd,
+                              Kernel::FwdInfer,     Kernel::Conv,
+                              Kernel::ConvBnFolded};
+
+/// max |a - b| / max |reference|.
+double relativeDifference(const std::vector<float> &reference,
+                          const std::vector<float> &other) {
+  double diff = 0, scale = 1e-30;
+  for (size_t i = 0; i < reference.size(); ++i) {
+    diff = std::max(diff, std::fabs(double(reference[i]) - other[i]));
+    scale = std::max(scale, std::fabs(double(reference[i])));
+  }
+  return diff / scale;
+}
+
+/// Compares every contender's output with bnc's (hand schedule) for the same
+/// kernel; nChw8c against NCHW. Prints one line per comparison; false if
+/// any differs by more than 1e-4 of the reference's largest value.
+bool crossCheck(std::vector<Contender> &contenders) {
+  bool ok = true;
+  for (Contender &reference : contenders) {
+    if (reference.impl != "bnc")
+      continue;
+    for (Contender &other : contenders) {
+      if (&other == &reference || other.kernel != reference.kernel)
+        continue;
+      Layout layout = other.layout == Layout::NChw8c ? Layout::Nchw : other.layout;
+      if (layout != reference.layout)
+        continue;
+      double difference = relativeDifference(reference.compiled->output(),
+                                             other.compiled->output());
+      bool agrees = difference <= 1e-4;
+      ok &= agrees;
+      std::printf("  check %-19s %-7s %-9s vs bnc: max|diff|/max|bnc| = %.1e%s\n",
+                  kernelName(other.kernel), layoutName(other.layout),
+                  other.impl.c_str(), difference, agrees ? "" : "  DISAGREES");
+    }
+  }
+  return ok;
+}
+
+/// Adds a contender; reports and returns false if it cannot be compiled.
+bool add(std::vector<Contender> &contenders, Kernel kernel, Layout layout,
+         const std::string &impl, std::unique_ptr<CompiledKernel> compiled,
+         const std::string &error) {
+  if (!compiled) {
+    std::fprintf(stderr, "bn-bench: %s %s %s: %s\n", impl.c_str(),
+                 kernelName(kernel), layoutName(layout), error.c_str());
+    return false;
+  }
+  contenders.push_back({kernel, layout, impl, std::move(compiled), {}});
+  return true;
+}
+
+/// Measures every contender on `shape`; appends its records.
+bool benchShape(BncCompiler &compiler, const Shape &shape,
+                const Options &options, std::vector<Record> &records) {
+  std::printf("\n%s (%.1f MB per tensor)\n", shape.str().c_str(),
+              shape.bytes() / 1e6);
+  std::vector<std::unique_ptr<Workload>> workloads;
+  std::vector<Contender> contenders;
+  bool ok = true;
+  for (Layout layout : options.layouts) {
+    workloads.push_back(std::make_unique<Workload>(shape, layout, 2026));
+    Workload &workload = *workloads.back();
+    std::string error;
+    for (Kernel kernel : {Kernel::Copy, Kernel::ScaleShift})
+      ok &= add(contenders, kernel, layout, "roofline",
+                compileRoofline(kernel, workload, error), error);
+    for (Kernel kernel : kBncKernels) {
+      ok &= add(contenders, kernel, layout, "bnc",
+                compiler.compile(kernel, workload, false, error), error);
+      if (options.autoSchedule && !options.quick)
+        ok &= add(contenders, kernel, layout, "bnc_auto",
+                  compiler.compile(kernel, workload, true, error), error);
+      if (!oneDnnHas(kernel))
+        continue;
+      ok &= add(contenders, kernel, layout, "onednn",
+                createOneDnnKernel(kernel, layout, workload, error), error);
+      if (layout == Layout::Nchw)
+        ok &= add(contenders, kernel, Layout::NChw8c, "onednn",
+                  createOneDnnKernel(kernel, Layout::NChw8c, workload, error),
+                  error);
+    }
+  }
+  std::string error;
+  for (Contender &contender : contenders)
+    if (!contender.compiled->run(error)) {
+      std::fprintf(stderr, "bn-bench: %s %s: %s\n", contender.impl.c_str(),
+                   kernelName(contender.kernel), error.c_str());
+      return false;
+    }
+  ok &= crossCheck(contenders);
+  if (!measureInterleaved(contenders, options.rounds, shape.cold, error)) {
+    std::fprintf(stderr, "bn-bench: %s\n", error.c_str());
+    return false;
+  }
+  std::vector<Record> shapeRecords = summarize(shape, contenders);
+  printTable(shapeRecords, stdout);
+  records.insert(records.end(), shapeRecords.begin(), shapeRecords.end());
+  return ok;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  if (!parseOptions(argc, argv, options))
+    return 2;
+  // Read by Halide's and OpenMP's thread pools when they start.
+  std::string threadCount = std::to_string(options.threads);
+  setenv("HL_NUM_THREADS", threadCount.c_str(), 1);
+  setenv("OMP_NUM_THREADS", threadCount.c_str(), 1);
+
+  std::vector<std::string> shapeTexts = options.shapes;
+  if (shapeTexts.empty()) {
+    if (options.quick)
+      shapeTexts.assign(std::begin(kQuickShapes), std::end(kQuickShapes));
+    else
+      shapeTexts.assign(std::begin(kDefaultShapes), std::end(kDefaultShapes));
+  }
+  std::vector<Shape> shapes;
+  for (const std::string &text : shapeTexts) {
+    std::optional<Shape> shape = parseShape(text);
+    if (!shape) {
+      std::fprintf(stderr,
+                   "bn-bench: '%s' is not a shape NxCxHxW[:cold] of fewer "
+                   "than 2^31 elements\n",
+                   text.c_str());
+      return 2;
+    }
+    shapes.push_back(*shape);
+  }
+
+  std::printf("bn-bench: %d threads, %d rounds, oneDNN %s\n", options.threads,
+              options.rounds, oneDnnVersion().c_str());
+  BncCompiler compiler;
+  std::vector<Record> records;
+  bool ok = true;
+  for (const Shape &shape : shapes)
+    ok &= benchShape(compiler, shape, options, records);
+
+  std::string json = options.json;
+  if (json.empty() && !options.png.empty())
+    json = options.png + ".json";
+  if (!json.empty() && !writeJson(records, json)) {
+    std::fprintf(stderr, "bn-bench: cannot write %s\n", json.c_str());
+    return 1;
+  }
+  if (!options.png.empty()) {
+    std::string command = "/usr/bin/python3 '" BNC_BENCH_PLOT_SCRIPT "' '" +
+                          json + "' '" + options.png + "'";
+    if (std::system(command.c_str()) != 0) {
+      std::fprintf(stderr, "bn-bench: drawing %s failed\n", options.png.c_str());
+      return 1;
+    }
+  }
+  if (!ok)
+    std::fprintf(stderr, "bn-bench: some contenders failed or disagreed\n");
+  return ok ? 0 : 1;
+}
