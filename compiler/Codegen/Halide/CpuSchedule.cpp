@@ -4,9 +4,10 @@
 //
 // BN is memory-bound: what counts is how often an activation crosses DRAM.
 // A pipeline separable per channel (statistics, normalisation, gradients;
-// no layers) runs channel block by channel block, so that the passes over a
-// block after the first find it in cache. Everything else streams: every
-// output in one parallel, vectorised loop nest.
+// no layers) with its channel outside contiguous rows (NCHW) runs channel
+// by channel, so that the passes over a channel after the first find it in
+// cache. Everything else streams: every output in one parallel, vectorised
+// loop nest.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,11 +29,16 @@ namespace {
 /// of handing a task to a thread.
 constexpr int64_t kTaskElements = 16384;
 
-int64_t product(llvm::ArrayRef<int64_t> sizes) {
-  int64_t result = 1;
-  for (int64_t size : sizes)
-    result *= size;
-  return result;
+/// Fuses `vars[first]` .. `vars[last]` (innermost first) of `func` into one
+/// loop, which it returns; `vars[first]` alone if first == last.
+Var fuseLoops(Func func, const std::vector<Var> &vars, int first, int last) {
+  Var fused = vars[first];
+  for (int d = first + 1; d <= last; ++d) {
+    Var next(fused.name() + "_" + vars[d].name());
+    func.fuse(fused, vars[d], next);
+    fused = next;
+  }
+  return fused;
 }
 
 /// Vectorises the innermost pure dimension (of `stage`, a Func or one of its
@@ -73,7 +79,6 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
   // channel (NCHW: H x W; NHWC: the channels alone), or without a known
   // channel until it is a few vectors long.
   int channel = channelDim ? rank - 1 - static_cast<int>(*channelDim) : -1;
-  Var row = vars[0];
   int64_t rowLength = extent(0);
   int next = 1;
   auto rowIsComplete = [&] {
@@ -81,22 +86,14 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
       return next >= channel;
     return rowLength >= 4 * vectorWidth;
   };
-  while (next < rank && !rowIsComplete()) {
-    Var fused(row.name() + "_" + vars[next].name());
-    func.fuse(row, vars[next], fused);
-    row = fused;
-    rowLength *= extent(next);
-    ++next;
-  }
+  while (next < rank && !rowIsComplete())
+    rowLength *= extent(next++);
+  Var row = fuseLoops(func, vars, 0, next - 1);
   if (next < rank) {
-    Var rows = vars[next];
-    int64_t rowCount = extent(next);
-    for (int d = next + 1; d < rank; ++d) {
-      Var fused(rows.name() + "_" + vars[d].name());
-      func.fuse(rows, vars[d], fused);
-      rows = fused;
+    int64_t rowCount = 1;
+    for (int d = next; d < rank; ++d)
       rowCount *= extent(d);
-    }
+    Var rows = fuseLoops(func, vars, next, rank - 1);
     int64_t rowsPerTask = std::max<int64_t>(1, kTaskElements / rowLength);
     if (rowsPerTask < rowCount) {
       Var task(rows.name() + "_task"), inTask(rows.name() + "_in_task");
@@ -116,14 +113,16 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
 /// all fused into the channel's loop. The slice is read from memory once
 /// and stays in cache for the passes that follow. Returns false, scheduling
 /// nothing, where it does not apply.
-bool scheduleChannelBlocks(LoweredPipeline &pipeline, int vectorWidth) {
-  if (!pipeline.channelDim || !pipeline.hasReductions || pipeline.hasLayers)
+bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
+  bool reduces = pipeline.has(FuncRole::Reduction) ||
+                 pipeline.has(FuncRole::ReductionChannelsInner);
+  if (!pipeline.channelDim || !reduces || pipeline.has(FuncRole::Layer))
     return false;
   int64_t rank = pipeline.channelRank, channelDim = *pipeline.channelDim;
   LoweredTensor *anchor = nullptr;
   for (LoweredTensor &output : pipeline.outputs)
     if (static_cast<int64_t>(output.shape.size()) == rank &&
-        (!anchor || product(output.shape) > product(anchor->shape)))
+        (!anchor || output.elements() > anchor->elements()))
       anchor = &output;
   if (!anchor)
     return false;
@@ -152,13 +151,8 @@ bool scheduleChannelBlocks(LoweredPipeline &pipeline, int vectorWidth) {
       loopOrder.push_back(vars[d]);
   loopOrder.push_back(block);
   anchorFunc.reorder(loopOrder);
-  Var row = vars[0];
-  for (int d = 1; d < channel; ++d) {
-    Var fused(row.name() + "_" + vars[d].name());
-    anchorFunc.fuse(row, vars[d], fused);
-    row = fused;
-  }
-  anchorFunc.vectorize(row, vectorWidth, TailStrategy::GuardWithIf);
+  anchorFunc.vectorize(fuseLoops(anchorFunc, vars, 0, channel - 1),
+                       vectorWidth, TailStrategy::GuardWithIf);
   anchorFunc.parallel(block);
 
   for (LoweredTensor &output : pipeline.outputs) {
@@ -203,7 +197,7 @@ bool scheduleChannelBlocks(LoweredPipeline &pipeline, int vectorWidth) {
 void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
                                  const Halide::Target &target) {
   int vectorWidth = target.natural_vector_size<float>();
-  if (scheduleChannelBlocks(pipeline, vectorWidth))
+  if (scheduleChannelByChannel(pipeline, vectorWidth))
     return;
   for (auto &[func, role] : pipeline.funcs) {
     std::vector<Var> vars = func.args();

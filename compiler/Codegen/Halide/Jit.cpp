@@ -76,7 +76,16 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
 bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
                       const std::vector<Halide::Buffer<float>> &outputs,
                       std::string &error) {
-  for (size_t i = 0; i < inputs.size() && i < lowered.inputs.size(); ++i)
+  if (inputs.size() != lowered.inputs.size() ||
+      outputs.size() != lowered.outputs.size()) {
+    error = "@" + lowered.name + " takes " +
+            std::to_string(lowered.inputs.size()) + " inputs and " +
+            std::to_string(lowered.outputs.size()) + " outputs, but got " +
+            std::to_string(inputs.size()) + " and " +
+            std::to_string(outputs.size());
+    return false;
+  }
+  for (size_t i = 0; i < inputs.size(); ++i)
     lowered.inputs[i].set(inputs[i]);
   try {
     std::vector<Halide::Buffer<void>> outputBuffers(outputs.begin(),

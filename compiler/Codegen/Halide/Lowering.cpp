@@ -34,6 +34,10 @@ Halide::Pipeline LoweredPipeline::pipeline() const {
   return Halide::Pipeline(funcs);
 }
 
+bool LoweredPipeline::has(FuncRole role) const {
+  return llvm::any_of(funcs, [&](const auto &entry) { return entry.second == role; });
+}
+
 namespace {
 
 /// Halide lists dimensions innermost first; MLIR outermost first.
@@ -56,6 +60,18 @@ std::vector<Expr> asExprs(ArrayRef<Var> vars) {
 /// `tensor` at `indices`, given in MLIR order.
 Expr at(const LoweredTensor &tensor, ArrayRef<Expr> indices) {
   return tensor.func(innermostFirst(indices));
+}
+
+/// Declares that `buffer` has exactly `shape` (MLIR order), densely packed:
+/// the run time checks it, and the schedule can rely on it.
+void declareDense(Halide::OutputImageParam buffer, ArrayRef<int64_t> shape) {
+  int stride = 1;
+  for (auto [dim, size] : llvm::enumerate(llvm::reverse(shape))) {
+    buffer.dim(static_cast<int>(dim))
+        .set_bounds(0, static_cast<int>(size))
+        .set_stride(stride);
+    stride *= static_cast<int>(size);
+  }
 }
 
 int64_t product(ArrayRef<int64_t> sizes) {
@@ -96,10 +112,6 @@ private:
   Func newFunc(const std::string &name, FuncRole role) {
     Func func(name + "_" + std::to_string(counter++));
     pipeline.funcs.emplace_back(func, role);
-    if (role == FuncRole::Layer)
-      pipeline.hasLayers = true;
-    if (role == FuncRole::Reduction || role == FuncRole::ReductionChannelsInner)
-      pipeline.hasReductions = true;
     return func;
   }
 
@@ -107,8 +119,7 @@ private:
   void noteChannel(int64_t rank, int64_t channelDim) {
     if (!channelsAgree)
       return;
-    if (!seenChannel) {
-      seenChannel = true;
+    if (!pipeline.channelDim) {
       pipeline.channelDim = channelDim;
       pipeline.channelRank = rank;
     } else if (pipeline.channelRank != rank || *pipeline.channelDim != channelDim) {
@@ -155,7 +166,7 @@ private:
   DenseMap<Value, LoweredTensor> *values = nullptr;
   SymbolTableCollection symbols;
   int counter = 0;
-  bool seenChannel = false, channelsAgree = true;
+  bool channelsAgree = true;
 };
 
 /// The static shape of `type`, or an error at `op` naming `what`.
@@ -606,14 +617,7 @@ FailureOr<LoweredPipeline> bnc::halide::lowerToHalide(func::FuncOp func) {
       return failure();
     Halide::ImageParam param(Halide::Float(32), static_cast<int>(shape->size()),
                              "arg" + std::to_string(index));
-    // Exactly the declared shape, densely packed: the run time checks it,
-    // and the schedule can rely on it.
-    int stride = 1;
-    for (auto [dim, size] : llvm::enumerate(llvm::reverse(*shape))) {
-      param.dim(static_cast<int>(dim)).set_bounds(0, static_cast<int>(size));
-      param.dim(static_cast<int>(dim)).set_stride(stride);
-      stride *= static_cast<int>(size);
-    }
+    declareDense(param, *shape);
     pipeline.inputs.push_back(param);
     pipeline.inputShapes.push_back(*shape);
     std::vector<Var> vars = makeVars(shape->size());
@@ -640,13 +644,7 @@ FailureOr<LoweredPipeline> bnc::halide::lowerToHalide(func::FuncOp func) {
     Func output("result" + std::to_string(index));
     output(innermostFirst(ArrayRef<Var>(vars))) =
         result.func(innermostFirst(ArrayRef<Expr>(asExprs(vars))));
-    int stride = 1;
-    for (auto [dim, size] : llvm::enumerate(llvm::reverse(result.shape))) {
-      output.output_buffer().dim(static_cast<int>(dim))
-          .set_bounds(0, static_cast<int>(size))
-          .set_stride(stride);
-      stride *= static_cast<int>(size);
-    }
+    declareDense(output.output_buffer(), result.shape);
     pipeline.outputs.push_back({output, result.shape});
   }
   return pipeline;

@@ -33,6 +33,13 @@ namespace bnc::halide {
 struct LoweredTensor {
   Halide::Func func;
   llvm::SmallVector<int64_t> shape;
+
+  int64_t elements() const {
+    int64_t count = 1;
+    for (int64_t size : shape)
+      count *= size;
+    return count;
+  }
 };
 
 /// What a lowering knows about a Func it made, for the schedule.
@@ -62,14 +69,13 @@ struct LoweredPipeline {
   /// channels apart from the dimensions it fuses.
   std::optional<int64_t> channelDim;
   int64_t channelRank = 0;
-  /// Whether the pipeline has per-channel sums (statistics, gradients), and
-  /// layers (convolution, dense). With sums and without layers it is
-  /// separable per channel: each channel can be computed start to finish on
-  /// its own, while its slice of the activations is in cache.
-  bool hasReductions = false;
-  bool hasLayers = false;
 
   Halide::Pipeline pipeline() const;
+  /// Whether some Func has `role`. A pipeline with per-channel sums
+  /// (statistics, gradients) and without layers is separable per channel:
+  /// each channel can be computed start to finish on its own, while its
+  /// slice of the activations is in cache.
+  bool has(FuncRole role) const;
 };
 
 /// Lowers `func` (calls are inlined). Emits an error at the op or function it
