@@ -13,6 +13,7 @@
 #include "OneDnnKernels.h"
 #include "Report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +33,7 @@ struct Options {
   int rounds = 25;
   bool autoSchedule = true;
   std::vector<Layout> layouts;
+  std::vector<Kernel> kernels;
   std::string json, png;
 };
 
@@ -45,7 +47,8 @@ in NCHW, NHWC and nChw8c; a copy and a scale-shift of the same bytes. Outputs
 are cross-checked against bnc's, then every contender runs in turn
 (A B C A B C ...) and reports its median. GB/s counts 2S bytes for a forward
 pass, 3S for backward and for a forward with a residual (S = bytes of one
-activation); % copy compares with a same-size copy.
+activation); % copy compares with a same-size copy. OpenMP (oneDNN's
+threads) waits passively unless OMP_WAIT_POLICY says otherwise.
 
 options:
   --shapes=LIST    shapes NxCxHxW, comma-separated; ':cold' evicts the
@@ -58,10 +61,18 @@ options:
   --rounds=N       timed runs per contender (default 25)
   --no-auto        skip Halide's autoscheduler
   --layouts=LIST   nchw,nhwc (default both; oneDNN's nChw8c comes with nchw)
+  --kernels=LIST   some of fwd_train, fwd_train_relu, fwd_train_add_relu,
+                   bwd, fwd_infer, conv, conv_bn_folded (default all; the
+                   copy and scale-shift always run)
   --json=FILE      write the records as JSON
   --png=FILE       draw % of copy per kernel and shape (python3-matplotlib)
   --help           this text
 )";
+
+const Kernel kBncKernels[] = {Kernel::FwdTrain,     Kernel::FwdTrainRelu,
+                              Kernel::FwdTrainAddRelu, Kernel::Bwd,
+                              Kernel::FwdInfer,     Kernel::Conv,
+                              Kernel::ConvBnFolded};
 
 /// Parses argv into `options`; false with a message on stderr if it cannot.
 bool parseOptions(int argc, char **argv, Options &options) {
@@ -89,7 +100,7 @@ bool parseOptions(int argc, char **argv, Options &options) {
     size_t equals = arg.find('=');
     bool takesValue = arg == "--shapes" || arg == "--threads" ||
                       arg == "--rounds" || arg == "--layouts" ||
-                      arg == "--json" || arg == "--png";
+                      arg == "--kernels" || arg == "--json" || arg == "--png";
     if (equals != std::string::npos) {
       value = arg.substr(equals + 1);
       arg = arg.substr(0, equals);
@@ -127,6 +138,18 @@ bool parseOptions(int argc, char **argv, Options &options) {
         }
         options.layouts.push_back(name == "nchw" ? Layout::Nchw : Layout::Nhwc);
       }
+    } else if (arg == "--kernels") {
+      for (const std::string &name : split(value)) {
+        const Kernel *kernel =
+            std::find_if(std::begin(kBncKernels), std::end(kBncKernels),
+                         [&](Kernel k) { return name == kernelName(k); });
+        if (kernel == std::end(kBncKernels)) {
+          std::fprintf(stderr, "bn-bench: unknown kernel '%s'; see --help\n",
+                       name.c_str());
+          return false;
+        }
+        options.kernels.push_back(*kernel);
+      }
     } else {
       std::fprintf(stderr, "bn-bench: unknown option '%s'; see --help\n",
                    argv[i]);
@@ -140,6 +163,8 @@ bool parseOptions(int argc, char **argv, Options &options) {
   }
   if (options.layouts.empty())
     options.layouts = {Layout::Nchw, Layout::Nhwc};
+  if (options.kernels.empty())
+    options.kernels.assign(std::begin(kBncKernels), std::end(kBncKernels));
   if (options.quick)
     options.rounds = 20;
   return true;
@@ -149,11 +174,6 @@ const char *const kDefaultShapes[] = {
     "32x64x56x56:cold", "32x256x14x14", "8x32x112x112", "256x1024x1x1",
     "4x64x28x28",       "1x512x7x7",    "64x128x56x56"};
 const char *const kQuickShapes[] = {"32x256x14x14", "4x64x28x28"};
-
-const Kernel kBncKernels[] = {Kernel::FwdTrain,     Kernel::FwdTrainRelu,
-                              Kernel::FwdTrainAddRelu, Kernel::Bwd,
-                              Kernel::FwdInfer,     Kernel::Conv,
-                              Kernel::ConvBnFolded};
 
 /// max |a - b| / max |reference|.
 double relativeDifference(const std::vector<float> &reference,
@@ -220,7 +240,7 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
     for (Kernel kernel : {Kernel::Copy, Kernel::ScaleShift})
       ok &= add(contenders, kernel, layout, "roofline",
                 compileRoofline(kernel, workload, error), error);
-    for (Kernel kernel : kBncKernels) {
+    for (Kernel kernel : options.kernels) {
       ok &= add(contenders, kernel, layout, "bnc",
                 compiler.compile(kernel, workload, false, error), error);
       if (options.autoSchedule && !options.quick)
@@ -264,6 +284,10 @@ int main(int argc, char **argv) {
   std::string threadCount = std::to_string(options.threads);
   setenv("HL_NUM_THREADS", threadCount.c_str(), 1);
   setenv("OMP_NUM_THREADS", threadCount.c_str(), 1);
+  // OpenMP's threads otherwise spin for milliseconds after each oneDNN
+  // primitive, on the cores the next contender needs (bench/RESULTS.md).
+  // An OMP_WAIT_POLICY set by the caller wins.
+  setenv("OMP_WAIT_POLICY", "passive", 0);
 
   std::vector<std::string> shapeTexts = options.shapes;
   if (shapeTexts.empty()) {

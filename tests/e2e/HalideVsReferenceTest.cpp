@@ -87,6 +87,25 @@ const OpCase kOpCases[] = {
             : tensor<2x5x3x7xf32>, tensor<7xf32>
         return %y, %m, %v : tensor<2x5x3x7xf32>, tensor<7xf32>, tensor<7xf32>
       })mlir"},
+    // Channels in blocks of 32 per parallel task (the CPU schedule's
+    // channel-by-channel path with more than one channel per task).
+    {"train_nchw_channel_blocks", R"mlir(
+      func.func @f(%x: tensor<2x64x16x16xf32>, %c: tensor<64xf32>)
+          -> (tensor<2x64x16x16xf32>, tensor<64xf32>, tensor<64xf32>,
+              tensor<64xf32>, tensor<64xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            : tensor<2x64x16x16xf32>, tensor<64xf32>
+        return %y, %m, %v, %bm, %bi : tensor<2x64x16x16xf32>, tensor<64xf32>,
+            tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
+      })mlir"},
+    // H = W = 1: channels contiguous; 130 rows summed in 2 parts.
+    {"train_nchw_1x1_parts", R"mlir(
+      func.func @f(%x: tensor<130x5x1x1xf32>, %c: tensor<5xf32>)
+          -> (tensor<130x5x1x1xf32>, tensor<5xf32>, tensor<5xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            : tensor<130x5x1x1xf32>, tensor<5xf32>
+        return %y, %m, %v : tensor<130x5x1x1xf32>, tensor<5xf32>, tensor<5xf32>
+      })mlir"},
     {"infer", R"mlir(
       func.func @f(%x: tensor<3x4x2x2xf32>, %s: tensor<4xf32>, %o: tensor<4xf32>,
                    %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<3x4x2x2xf32> {
@@ -102,6 +121,19 @@ const OpCase kOpCases[] = {
         %dx, %ds, %do = bn.batch_norm_grad %x, %s, %bm, %bi, %dy
             : tensor<4x3x2x2xf32>, tensor<3xf32>
         return %dx, %ds, %do : tensor<4x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>
+      })mlir"},
+    // NHWC: 250 rows in 3 parts of 4, 4 and 2 images; the two sums of the
+    // gradient share the loop over the parts.
+    {"grad_nhwc_parts", R"mlir(
+      func.func @f(%x: tensor<10x5x5x3xf32>, %s: tensor<3xf32>, %o: tensor<3xf32>,
+                   %dy: tensor<10x5x5x3xf32>)
+          -> (tensor<10x5x5x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %s, %o, %o, %s
+            {feature_axis = -1 : i64} : tensor<10x5x5x3xf32>, tensor<3xf32>
+        %dx, %ds, %do = bn.batch_norm_grad %x, %s, %bm, %bi, %dy
+            {feature_axis = -1 : i64} : tensor<10x5x5x3xf32>, tensor<3xf32>
+        return %dx, %ds, %do, %v : tensor<10x5x5x3xf32>, tensor<3xf32>,
+            tensor<3xf32>, tensor<3xf32>
       })mlir"},
     {"stats_affine", R"mlir(
       func.func @f(%x: tensor<5x2x3xf32>, %c: tensor<3xf32>)

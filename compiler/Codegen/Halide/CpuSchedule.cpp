@@ -14,6 +14,7 @@
 #include "compiler/Codegen/Halide/CpuSchedule.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
 
@@ -53,15 +54,105 @@ void parallelizeAndVectorize(Stage stage, const std::vector<Var> &vars,
   stage.vectorize(vars.front(), vectorWidth, TailStrategy::GuardWithIf);
 }
 
-/// Vectorises the per-channel sum `func` (channel outside the contiguous
-/// dimension): rfactor sums each position of the contiguous dimension
-/// separately (partial, the vector lanes), then adds the lanes up.
-void sumContiguousAsLanes(Func func, int vectorWidth) {
+/// Vectorises the per-channel sum `func` whose channel lies outside dense
+/// rows (NCHW): its `contiguous` innermost reduction dimensions (H and W)
+/// are fused into one dense run of positions, split into a vector's worth
+/// of partial sums of consecutive positions (rfactor), and the lanes added
+/// up at the end. Fusing H with W keeps the lanes full where W alone is
+/// shorter than a vector (14, 7). Wider partial sums (two or four vectors,
+/// for more independent adds) measured slower: the double-precision
+/// vectors they make are split into many registers.
+void sumContiguousAsLanes(Func func, int contiguous, int vectorWidth) {
+  std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
+  contiguous = std::min<int>(contiguous, static_cast<int>(rvars.size()));
+  Halide::Stage update = func.update();
+  Halide::RVar run = rvars.front();
+  for (int d = 1; d < contiguous; ++d) {
+    Halide::RVar fused(run.name() + "_" + rvars[d].name());
+    update.fuse(run, rvars[d], fused);
+    run = fused;
+  }
+  Halide::RVar runOuter(run.name() + "_o"), runInner(run.name() + "_i");
+  update.split(run, runOuter, runInner, vectorWidth, TailStrategy::GuardWithIf);
   Var lane("lane");
-  Func partial = func.update().rfactor(func.rvars().front(), lane);
+  Func partial = update.rfactor(runInner, lane);
   partial.compute_at(func, func.args().front())
       .vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
   partial.update().vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
+}
+
+/// Partial sums wanted at most for a sum over contiguous channels, and
+/// positions (rows of channels) each at least.
+constexpr int64_t kMaxSumParts = 64;
+constexpr int64_t kMinPositionsPerPart = 64;
+
+/// A sum over contiguous channels as scheduled: the sum, its partial sums
+/// (one row per part, made in a parallel loop over `part`), and the
+/// extents of the dimensions it reduces.
+struct ChannelsInnerSum {
+  Func sum, partial;
+  Var part;
+  std::vector<int64_t> extents;
+};
+
+/// Vectorises the per-channel sum `func` whose channels are contiguous
+/// (NHWC, or NCHW with H = W = 1): the channels are the vector lanes, read
+/// row by row (a row: one position's channels). The outermost reduced
+/// dimension (the batch) is split into up to kMaxSumParts parts of at least
+/// kMinPositionsPerPart rows, summed in parallel into their own row of
+/// partial sums (rfactor), which are added up at the end. Parts, not one
+/// partial row per image: 256 images of 1024 channels would make 2 MB of
+/// partial sums.
+ChannelsInnerSum sumChannelsAsLanes(Func func, int vectorWidth) {
+  std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
+  // The extents as the lowering made them (constant: static shapes).
+  std::vector<int64_t> extents;
+  for (const Halide::Internal::ReductionVariable &rvar :
+       func.function().update(0).schedule().rvars()) {
+    const int64_t *extent = Halide::Internal::as_const_int(rvar.extent);
+    extents.push_back(extent ? *extent : 1);
+  }
+  int64_t rows = 1;
+  for (int64_t extent : extents)
+    rows *= extent;
+  Halide::RVar outermost = rvars.back();
+  int64_t outerExtent = extents.back();
+  int64_t parts = std::clamp<int64_t>(rows / kMinPositionsPerPart, 1,
+                                      std::min(kMaxSumParts, outerExtent));
+  int64_t perPart = (outerExtent + parts - 1) / parts;
+  Halide::RVar partOuter(outermost.name() + "_part"),
+      inPart(outermost.name() + "_in_part");
+  Halide::Stage update = func.update();
+  update.split(outermost, partOuter, inPart, static_cast<int>(perPart),
+               TailStrategy::GuardWithIf);
+  Var part("part"), channel = func.args().front();
+  Func partial = update.rfactor(partOuter, part);
+  update.vectorize(channel, vectorWidth, TailStrategy::GuardWithIf);
+  partial.compute_root().vectorize(channel, vectorWidth,
+                                   TailStrategy::GuardWithIf);
+  std::vector<VarOrRVar> rowByRow = {channel}; // innermost first
+  rowByRow.insert(rowByRow.end(), rvars.begin(), rvars.end() - 1);
+  rowByRow.push_back(inPart);
+  rowByRow.push_back(part);
+  partial.update()
+      .reorder(rowByRow)
+      .parallel(part)
+      .vectorize(channel, vectorWidth, TailStrategy::GuardWithIf);
+  return {func, partial, part, extents};
+}
+
+/// Whether `func` reads `other`, directly or through Funcs it inlines.
+bool reads(const Func &func, const Func &other) {
+  return Halide::Internal::find_transitive_calls(func.function())
+      .count(other.name());
+}
+
+/// How many of a per-channel sum's innermost reduction dimensions lie
+/// inside the channel (NCHW: 2), where the pipeline knows its channel.
+int reducedInsideChannel(const LoweredPipeline &pipeline) {
+  if (!pipeline.channelDim)
+    return 1;
+  return static_cast<int>(pipeline.channelRank - 1 - *pipeline.channelDim);
 }
 
 /// Schedules an output (MLIR shape `shape`) as one streaming loop nest: the
@@ -140,34 +231,53 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
     return false;
   int64_t channels = anchor->shape[channelDim];
 
-  // One channel per block; the dense dimensions inside it form the rows
-  // that are the vector lanes. Loops fused by compute_with must have the
-  // same names: the lowering calls the channel of every output "c".
-  Var block = vars[channel];
+  // Channels in blocks of about kTaskElements (one channel where a channel
+  // is larger), one block per parallel task, channel after channel. Blocks
+  // divide the channels exactly: sums computed per channel of a block must
+  // not see a channel beyond the last. Loops fused by compute_with must
+  // have the same names: the lowering calls the channel of every output
+  // "c".
+  int64_t channelsPerTask = std::max<int64_t>(
+      1, kTaskElements / (anchor->elements() / channels));
+  while (channels % channelsPerTask != 0)
+    --channelsPerTask;
+  Var channelVar = vars[channel], task("c_task"), block("c_in_task");
+  auto splitChannels = [&](Func func, Var c) {
+    if (channelsPerTask == 1) {
+      func.parallel(c);
+      return c;
+    }
+    func.split(c, task, block, static_cast<int>(channelsPerTask),
+               TailStrategy::RoundUp)
+        .parallel(task);
+    return block;
+  };
   Func anchorFunc = anchor->func;
   std::vector<VarOrRVar> loopOrder; // innermost first
   for (int d = 0; d < static_cast<int>(rank); ++d)
     if (d != channel)
       loopOrder.push_back(vars[d]);
-  loopOrder.push_back(block);
+  loopOrder.push_back(channelVar);
   anchorFunc.reorder(loopOrder);
   anchorFunc.vectorize(fuseLoops(anchorFunc, vars, 0, channel - 1),
                        vectorWidth, TailStrategy::GuardWithIf);
-  anchorFunc.parallel(block);
+  Var anchorBlock = splitChannels(anchorFunc, channelVar);
 
   for (LoweredTensor &output : pipeline.outputs) {
     if (&output == anchor)
       continue;
     std::vector<Var> outVars = output.func.args();
     bool perChannel = output.shape.size() == 1 && output.shape[0] == channels;
-    if (perChannel)
-      output.func.parallel(outVars[0]).compute_with(anchorFunc, block);
-    else
+    if (perChannel) {
+      splitChannels(output.func, outVars[0]);
+      output.func.compute_with(anchorFunc, anchorBlock);
+    } else {
       scheduleStreaming(output.func, output.shape, pipeline.channelDim,
                         vectorWidth);
+    }
   }
 
-  // Sums and per-channel values at the block; everything else inlined.
+  // Sums and per-channel values per channel; everything else inlined.
   for (auto &[func, role] : pipeline.funcs) {
     std::vector<Var> funcVars = func.args();
     switch (role) {
@@ -179,13 +289,13 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
       parallelizeAndVectorize(Func(func), funcVars, vectorWidth);
       break;
     case FuncRole::PerChannel:
-      func.compute_at(anchorFunc, block);
+      func.compute_at(anchorFunc, anchorBlock);
       break;
     case FuncRole::Reduction:
     case FuncRole::ReductionChannelsInner:
-      func.compute_at(anchorFunc, block);
+      func.compute_at(anchorFunc, anchorBlock);
       if (func.has_update_definition())
-        sumContiguousAsLanes(func, vectorWidth);
+        sumContiguousAsLanes(func, reducedInsideChannel(pipeline), vectorWidth);
       break;
     }
   }
@@ -199,6 +309,7 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
   int vectorWidth = target.natural_vector_size<float>();
   if (scheduleChannelByChannel(pipeline, vectorWidth))
     return;
+  std::vector<std::vector<ChannelsInnerSum>> sumGroups;
   for (auto &[func, role] : pipeline.funcs) {
     std::vector<Var> vars = func.args();
     switch (role) {
@@ -212,27 +323,35 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
       if (!func.has_update_definition())
         break;
       // One channel per task.
-      sumContiguousAsLanes(func, vectorWidth);
+      sumContiguousAsLanes(func, reducedInsideChannel(pipeline), vectorWidth);
       func.update().parallel(vars.front());
       break;
     }
     case FuncRole::ReductionChannelsInner: {
-      // Channels are contiguous: they are the vector lanes. rfactor sums
-      // each value of the outermost reduced dimension (the batch) on its own
-      // (partial), in parallel, then adds them up.
       func.compute_root().vectorize(vars.front(), vectorWidth,
                                     TailStrategy::GuardWithIf);
       if (!func.has_update_definition())
         break;
-      func.update().vectorize(vars.front(), vectorWidth,
-                              TailStrategy::GuardWithIf);
-      Var part("part");
-      Func partial = func.update().rfactor(func.rvars().back(), part);
-      partial.compute_root().vectorize(vars.front(), vectorWidth,
-                                       TailStrategy::GuardWithIf);
-      partial.update()
-          .parallel(part)
-          .vectorize(vars.front(), vectorWidth, TailStrategy::GuardWithIf);
+      ChannelsInnerSum sum = sumChannelsAsLanes(func, vectorWidth);
+      // Sums over the same rows that do not need each other (the two sums
+      // of the backward pass) share the loop over the parts: each part's
+      // rows are read from memory for the first and from cache for the
+      // second, instead of the whole tensor twice from memory. A sum joins
+      // the first group of such sums none of which it reads.
+      auto joinable = [&](const std::vector<ChannelsInnerSum> &group) {
+        return group.front().extents == sum.extents &&
+               llvm::none_of(group, [&](const ChannelsInnerSum &member) {
+                 return reads(func, member.sum);
+               });
+      };
+      auto group = llvm::find_if(sumGroups, joinable);
+      if (group == sumGroups.end()) {
+        sumGroups.push_back({sum});
+        break;
+      }
+      sum.partial.update().compute_with(group->front().partial.update(),
+                                        group->front().part);
+      group->push_back(sum);
       break;
     }
     case FuncRole::Materialized:

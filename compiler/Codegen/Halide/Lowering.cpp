@@ -2,7 +2,7 @@
 //
 // Part of bnc. See Lowering.h. One lowering rule per op, each a direct
 // transcription of the op's formula; statistics are accumulated in double
-// and in two passes (mean, then squared deviations), so large means do not
+// in one pass, shifted by each channel's first value, so large means do not
 // swallow small variances.
 //
 //===----------------------------------------------------------------------===//
@@ -138,12 +138,13 @@ private:
                            const std::function<Expr(Expr, Expr)> &fn);
 
   /// A per-channel Func, in double: the sum over every dimension of `shape`
-  /// but `channelDim` of `term(indices)`, indices in MLIR order.
+  /// but `channelDim` of `term(indices)`, indices in MLIR order. A Tuple
+  /// term makes a Tuple of sums, computed in one pass.
   Func channelSum(const std::string &name, ArrayRef<int64_t> shape,
                   int64_t channelDim,
-                  const std::function<Expr(ArrayRef<Expr>)> &term);
+                  const std::function<Halide::Tuple(ArrayRef<Expr>)> &term);
 
-  /// Per-channel statistics of `x` in double, in two passes: the mean, and
+  /// Per-channel statistics of `x` in double, in one pass: the mean, and
   /// the sum of squared deviations from it; `samples` is m.
   struct Statistics {
     Func mean;
@@ -326,9 +327,9 @@ LoweredTensor Lowerer::perElement(const std::string &name,
   return {func, x.shape};
 }
 
-Func Lowerer::channelSum(const std::string &name, ArrayRef<int64_t> shape,
-                         int64_t channelDim,
-                         const std::function<Expr(ArrayRef<Expr>)> &term) {
+Func Lowerer::channelSum(
+    const std::string &name, ArrayRef<int64_t> shape, int64_t channelDim,
+    const std::function<Halide::Tuple(ArrayRef<Expr>)> &term) {
   noteChannel(static_cast<int64_t>(shape.size()), channelDim);
   Var channel("c");
   std::vector<Halide::Range> ranges; // innermost first
@@ -336,11 +337,26 @@ Func Lowerer::channelSum(const std::string &name, ArrayRef<int64_t> shape,
     if (d != channelDim)
       ranges.emplace_back(0, static_cast<int>(shape[d]));
 
-  bool channelsInner = channelDim == static_cast<int64_t>(shape.size()) - 1;
+  // Channels are contiguous where every dimension inside them has extent 1
+  // (NHWC, or NCHW with H = W = 1).
+  bool channelsInner = llvm::all_of(shape.drop_front(channelDim + 1),
+                                    [](int64_t size) { return size == 1; });
   Func func = newFunc(name, channelsInner ? FuncRole::ReductionChannelsInner
                                           : FuncRole::Reduction);
+  auto inDouble = [](const Halide::Tuple &values) {
+    std::vector<Expr> exprs;
+    for (const Expr &value : values.as_vector())
+      exprs.push_back(Halide::cast<double>(value));
+    return exprs;
+  };
+  auto define = [&](std::vector<Expr> values) {
+    if (values.size() == 1)
+      func(channel) = values.front();
+    else
+      func(channel) = Halide::Tuple(values);
+  };
   if (ranges.empty()) {
-    func(channel) = Halide::cast<double>(term({Expr(channel)}));
+    define(inDouble(term({Expr(channel)})));
     return func;
   }
   Halide::RDom r(ranges);
@@ -348,8 +364,14 @@ Func Lowerer::channelSum(const std::string &name, ArrayRef<int64_t> shape,
   int k = static_cast<int>(ranges.size()) - 1;
   for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
     indices[d] = d == channelDim ? Expr(channel) : Expr(r[k--]);
-  func(channel) = Halide::cast<double>(0);
-  func(channel) += Halide::cast<double>(term(indices));
+  std::vector<Expr> terms = inDouble(term(indices));
+  define(std::vector<Expr>(terms.size(), Halide::cast<double>(0)));
+  std::vector<Expr> sums;
+  for (size_t t = 0; t < terms.size(); ++t)
+    sums.push_back((terms.size() == 1 ? Expr(func(channel))
+                                      : Expr(func(channel)[t])) +
+                   terms[t]);
+  define(sums);
   return func;
 }
 
@@ -357,16 +379,26 @@ Lowerer::Statistics Lowerer::channelStatistics(const LoweredTensor &x,
                                                int64_t channelDim) {
   double samples =
       static_cast<double>(product(x.shape) / x.shape[channelDim]);
-  Func sum = channelSum("sum", x.shape, channelDim,
-                        [&](ArrayRef<Expr> i) { return at(x, i); });
-  Func mean = newFunc("mean_f64", FuncRole::Elementwise);
+  // One pass over x: the sums of d and d^2, d = x - shift, in double. The
+  // shift (the channel's first value) keeps d near the channel's spread,
+  // so that sum(d^2) - sum(d)^2 / m does not cancel (a naive sum of
+  // squares would lose the variance of a channel with a large mean).
   Var c("c");
-  mean(c) = sum(c) / Expr(samples);
-  Func squares =
-      channelSum("squared_deviation", x.shape, channelDim, [&](ArrayRef<Expr> i) {
-        Expr deviation = Halide::cast<double>(at(x, i)) - mean(i[channelDim]);
-        return deviation * deviation;
+  Func shift = newFunc("shift", FuncRole::Elementwise);
+  std::vector<Expr> first(x.shape.size(), Expr(0));
+  first[channelDim] = c;
+  shift(c) = Halide::cast<double>(at(x, first));
+  Func moments = channelSum(
+      "shifted_moments", x.shape, channelDim, [&](ArrayRef<Expr> i) {
+        Expr d = Halide::cast<double>(at(x, i)) - shift(i[channelDim]);
+        return Halide::Tuple(d, d * d);
       });
+  Func mean = newFunc("mean_f64", FuncRole::Elementwise);
+  mean(c) = shift(c) + moments(c)[0] / Expr(samples);
+  Func squares = newFunc("squared_deviation", FuncRole::Elementwise);
+  squares(c) = Halide::max(
+      moments(c)[1] - moments(c)[0] * moments(c)[0] / Expr(samples),
+      Halide::cast<double>(0));
   return {mean, squares, samples};
 }
 
@@ -494,9 +526,13 @@ LogicalResult Lowerer::lowerGrad(bn::BatchNormGradOp op) {
     return (at(x, i) - mean.func(c)) * invStd.func(c);
   };
   Func doffsetD = channelSum("doffset_sum", x.shape, channelDim,
-                             [&](ArrayRef<Expr> i) { return at(dy, i); });
+                             [&](ArrayRef<Expr> i) {
+                               return Halide::Tuple(at(dy, i));
+                             });
   Func dscaleD = channelSum("dscale_sum", x.shape, channelDim,
-                            [&](ArrayRef<Expr> i) { return at(dy, i) * xhat(i); });
+                            [&](ArrayRef<Expr> i) {
+                              return Halide::Tuple(at(dy, i) * xhat(i));
+                            });
   LoweredTensor doffset = perChannel("doffset", channels, [&](Expr c) {
     return Halide::cast<float>(doffsetD(c));
   });
