@@ -31,8 +31,10 @@ bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
     for (Contender &contender : contenders)
       if (!contender.compiled->run(error))
         return false;
+  size_t count = contenders.size();
   for (int round = 0; round < rounds; ++round) {
-    for (Contender &contender : contenders) {
+    for (size_t turn = 0; turn < count; ++turn) {
+      Contender &contender = contenders[(turn + round) % count];
       if (flushCache)
         evictCaches();
       auto start = std::chrono::steady_clock::now();

@@ -122,8 +122,7 @@ const OpCase kOpCases[] = {
             : tensor<4x3x2x2xf32>, tensor<3xf32>
         return %dx, %ds, %do : tensor<4x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>
       })mlir"},
-    // NHWC: 250 rows in 3 parts of 4, 4 and 2 images; the two sums of the
-    // gradient share the loop over the parts.
+    // NHWC: 250 rows summed in 3 parts of 4, 4 and 2 images.
     {"grad_nhwc_parts", R"mlir(
       func.func @f(%x: tensor<10x5x5x3xf32>, %s: tensor<3xf32>, %o: tensor<3xf32>,
                    %dy: tensor<10x5x5x3xf32>)

@@ -14,7 +14,6 @@
 #include "compiler/Codegen/Halide/CpuSchedule.h"
 
 #include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
 
@@ -86,15 +85,6 @@ void sumContiguousAsLanes(Func func, int contiguous, int vectorWidth) {
 constexpr int64_t kMaxSumParts = 64;
 constexpr int64_t kMinPositionsPerPart = 64;
 
-/// A sum over contiguous channels as scheduled: the sum, its partial sums
-/// (one row per part, made in a parallel loop over `part`), and the
-/// extents of the dimensions it reduces.
-struct ChannelsInnerSum {
-  Func sum, partial;
-  Var part;
-  std::vector<int64_t> extents;
-};
-
 /// Vectorises the per-channel sum `func` whose channels are contiguous
 /// (NHWC, or NCHW with H = W = 1): the channels are the vector lanes, read
 /// row by row (a row: one position's channels). The outermost reduced
@@ -103,7 +93,7 @@ struct ChannelsInnerSum {
 /// partial sums (rfactor), which are added up at the end. Parts, not one
 /// partial row per image: 256 images of 1024 channels would make 2 MB of
 /// partial sums.
-ChannelsInnerSum sumChannelsAsLanes(Func func, int vectorWidth) {
+void sumChannelsAsLanes(Func func, int vectorWidth) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
   // The extents as the lowering made them (constant: static shapes).
   std::vector<int64_t> extents;
@@ -138,13 +128,6 @@ ChannelsInnerSum sumChannelsAsLanes(Func func, int vectorWidth) {
       .reorder(rowByRow)
       .parallel(part)
       .vectorize(channel, vectorWidth, TailStrategy::GuardWithIf);
-  return {func, partial, part, extents};
-}
-
-/// Whether `func` reads `other`, directly or through Funcs it inlines.
-bool reads(const Func &func, const Func &other) {
-  return Halide::Internal::find_transitive_calls(func.function())
-      .count(other.name());
 }
 
 /// How many of a per-channel sum's innermost reduction dimensions lie
@@ -167,14 +150,15 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
     return;
   auto extent = [&](int d) { return shape[rank - 1 - d]; };
   // The row: dimensions fused from the innermost outwards, up to the
-  // channel (NCHW: H x W; NHWC: the channels alone), or without a known
-  // channel until it is a few vectors long.
+  // channel (NCHW: H x W; NHWC: the channels alone) or through it where
+  // everything inside it has extent 1 (NCHW with H = W = 1: the channels),
+  // or without a known channel until it is a few vectors long.
   int channel = channelDim ? rank - 1 - static_cast<int>(*channelDim) : -1;
   int64_t rowLength = extent(0);
   int next = 1;
   auto rowIsComplete = [&] {
     if (channel >= 0)
-      return next >= channel;
+      return next > channel || (next == channel && rowLength > 1);
     return rowLength >= 4 * vectorWidth;
   };
   while (next < rank && !rowIsComplete())
@@ -309,7 +293,6 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
   int vectorWidth = target.natural_vector_size<float>();
   if (scheduleChannelByChannel(pipeline, vectorWidth))
     return;
-  std::vector<std::vector<ChannelsInnerSum>> sumGroups;
   for (auto &[func, role] : pipeline.funcs) {
     std::vector<Var> vars = func.args();
     switch (role) {
@@ -327,33 +310,12 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
       func.update().parallel(vars.front());
       break;
     }
-    case FuncRole::ReductionChannelsInner: {
+    case FuncRole::ReductionChannelsInner:
       func.compute_root().vectorize(vars.front(), vectorWidth,
                                     TailStrategy::GuardWithIf);
-      if (!func.has_update_definition())
-        break;
-      ChannelsInnerSum sum = sumChannelsAsLanes(func, vectorWidth);
-      // Sums over the same rows that do not need each other (the two sums
-      // of the backward pass) share the loop over the parts: each part's
-      // rows are read from memory for the first and from cache for the
-      // second, instead of the whole tensor twice from memory. A sum joins
-      // the first group of such sums none of which it reads.
-      auto joinable = [&](const std::vector<ChannelsInnerSum> &group) {
-        return group.front().extents == sum.extents &&
-               llvm::none_of(group, [&](const ChannelsInnerSum &member) {
-                 return reads(func, member.sum);
-               });
-      };
-      auto group = llvm::find_if(sumGroups, joinable);
-      if (group == sumGroups.end()) {
-        sumGroups.push_back({sum});
-        break;
-      }
-      sum.partial.update().compute_with(group->front().partial.update(),
-                                        group->front().part);
-      group->push_back(sum);
+      if (func.has_update_definition())
+        sumChannelsAsLanes(func, vectorWidth);
       break;
-    }
     case FuncRole::Materialized:
       func.compute_root();
       parallelizeAndVectorize(Func(func), vars, vectorWidth);

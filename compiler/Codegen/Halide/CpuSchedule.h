@@ -19,9 +19,8 @@ namespace bnc::halide {
 /// vector lanes), then its outputs, while the channel's slice is in cache.
 /// Otherwise element-wise work is inlined, per-channel values and sums are
 /// computed once (sums over contiguous channels in parallel over parts of
-/// the batch, independent sums of the same tensor in one loop), layers on
-/// their own, and every output streams: dense rows vectorised, rows in
-/// parallel tasks of about 64 KiB.
+/// the batch), layers on their own, and every output streams: dense rows
+/// vectorised, rows in parallel tasks of about 64 KiB.
 void scheduleForCpu(LoweredPipeline &pipeline, const Halide::Target &target);
 
 } // namespace bnc::halide

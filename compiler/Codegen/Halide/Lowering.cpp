@@ -525,19 +525,16 @@ LogicalResult Lowerer::lowerGrad(bn::BatchNormGradOp op) {
     Expr c = i[channelDim];
     return (at(x, i) - mean.func(c)) * invStd.func(c);
   };
-  Func doffsetD = channelSum("doffset_sum", x.shape, channelDim,
-                             [&](ArrayRef<Expr> i) {
-                               return Halide::Tuple(at(dy, i));
-                             });
-  Func dscaleD = channelSum("dscale_sum", x.shape, channelDim,
-                            [&](ArrayRef<Expr> i) {
-                              return Halide::Tuple(at(dy, i) * xhat(i));
-                            });
+  // Both sums in one pass over x and dy.
+  Func sums = channelSum("gradient_sums", x.shape, channelDim,
+                         [&](ArrayRef<Expr> i) {
+                           return Halide::Tuple(at(dy, i), at(dy, i) * xhat(i));
+                         });
   LoweredTensor doffset = perChannel("doffset", channels, [&](Expr c) {
-    return Halide::cast<float>(doffsetD(c));
+    return Halide::cast<float>(sums(c)[0]);
   });
   LoweredTensor dscale = perChannel("dscale", channels, [&](Expr c) {
-    return Halide::cast<float>(dscaleD(c));
+    return Halide::cast<float>(sums(c)[1]);
   });
   std::vector<Var> vars = makeVars(x.shape.size());
   std::vector<Expr> i = asExprs(vars);
