@@ -16,6 +16,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 
+#include <algorithm>
+#include <deque>
 #include <sstream>
 
 using namespace bnc;
@@ -157,10 +159,11 @@ private:
   std::string activation, channels, featureAxis;
 };
 
-/// Halide buffers over caller-owned memory; the outputs owned here.
+/// Halide buffers over caller-owned memory: the workload's inputs, its
+/// shared activation output, and per-channel outputs owned here.
 class HalideKernel : public CompiledKernel {
 public:
-  const std::vector<float> &output() const override { return outputData[0]; }
+  const std::vector<float> &output() const override { return *activation; }
 
 protected:
   /// Wraps `data` (an activation of the workload, or a per-channel vector)
@@ -168,16 +171,25 @@ protected:
   void addInput(std::vector<float> &data, const std::vector<int> &extents) {
     inputs.emplace_back(data.data(), extents);
   }
-  void addOutput(const std::vector<int> &extents) {
+  /// Adds the next output: the first activation-sized one is the
+  /// workload's shared `y`, any other is owned here.
+  void addOutput(Workload &w, const std::vector<int> &extents) {
     size_t count = 1;
     for (int extent : extents)
       count *= static_cast<size_t>(extent);
-    outputData.emplace_back(count, 0.0f);
-    outputs.emplace_back(outputData.back().data(), extents);
+    std::vector<float> *data = &w.y;
+    if (count != w.y.size() || activation)
+      data = &owned.emplace_back(count, 0.0f);
+    else
+      activation = data;
+    outputs.emplace_back(data->data(), extents);
   }
 
   std::vector<Halide::Buffer<float>> inputs, outputs;
-  std::vector<std::vector<float>> outputData;
+
+private:
+  std::deque<std::vector<float>> owned;
+  const std::vector<float> *activation = nullptr;
 };
 
 class BncKernel : public HalideKernel {
@@ -225,7 +237,7 @@ public:
       addInput(*arg, arg->size() == w.x.size() ? activation : channels);
     for (mlir::Type type : func.getResultTypes()) {
       auto tensor = mlir::cast<mlir::RankedTensorType>(type);
-      addOutput(tensor.getRank() == 4 ? activation : channels);
+      addOutput(w, tensor.getRank() == 4 ? activation : channels);
     }
     return true;
   }
@@ -251,7 +263,7 @@ public:
     Var i("i"), j("j"), jo("jo"), ji("ji");
     Func y("roofline");
     addInput(w.x, {inner, outer});
-    addOutput({inner, outer});
+    addOutput(w, {inner, outer});
     params.push_back(x);
     if (kernel == Kernel::Copy) {
       y(i, j) = x(i, j);
@@ -264,8 +276,12 @@ public:
       Halide::Expr c = channelsInner ? Halide::Expr(i) : j % channels;
       y(i, j) = x(i, j) * a(c) + b(c);
     }
-    // Tasks of about 64 KiB.
-    int rows = std::max(1, std::min(outer, 16384 / inner));
+    // About eight parallel tasks of 64 KiB to 4 MiB: the rule of bnc's
+    // streaming schedule (CpuSchedule.cpp), measured best for both.
+    int64_t taskElements =
+        std::clamp<int64_t>(s.elements() / 8, 16384, int64_t(1) << 20);
+    int rows = static_cast<int>(
+        std::max<int64_t>(1, std::min<int64_t>(outer, taskElements / inner)));
     int vector = Halide::get_jit_target_from_environment()
                      .natural_vector_size<float>();
     y.split(j, jo, ji, rows, Halide::TailStrategy::GuardWithIf).parallel(jo);

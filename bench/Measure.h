@@ -26,6 +26,8 @@ struct Contender {
   std::string impl; // bnc, bnc_auto, onednn, roofline
   std::unique_ptr<CompiledKernel> compiled;
   std::vector<double> seconds; // one per timed run
+  /// Its output after the check run: contenders share output memory.
+  std::vector<float> checked;
 };
 
 /// Runs every contender twice untimed, then `rounds` timed rounds of one run

@@ -51,12 +51,18 @@ public:
       stream.wait();
       return blocked;
     };
+    // The output: the workload's shared activation, or in a blocked
+    // layout a buffer of its own, reordered back on request.
     blockedOutput = layout != w.layout;
     userOutputMd = userMd;
-    output_.assign(w.x.size(), 0.0f);
+    output_ = &w.y;
+    if (blockedOutput) {
+      reorderedOutput.assign(w.y.size(), 0.0f);
+      output_ = &reorderedOutput;
+    }
 
     memory x = activation(w.x);
-    memory y = blockedOutput ? memory(md, engine) : wrap(md, output_);
+    memory y = blockedOutput ? memory(md, engine) : wrap(md, w.y);
     memory scale = wrap(channelMd, w.scale), offset = wrap(channelMd, w.offset);
     auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
     switch (kernel) {
@@ -128,11 +134,11 @@ public:
 
   const std::vector<float> &output() const override {
     if (blockedOutput) {
-      memory user(userOutputMd, engine, output_.data()), blocked = result;
+      memory user(userOutputMd, engine, output_->data()), blocked = result;
       dnnl::reorder(blocked, user).execute(stream, blocked, user);
       stream.wait();
     }
-    return output_;
+    return *output_;
   }
 
 private:
@@ -143,7 +149,8 @@ private:
   memory result;
   memory::desc userOutputMd;
   bool blockedOutput = false;
-  mutable std::vector<float> output_;
+  std::vector<float> *output_ = nullptr;
+  std::vector<float> reorderedOutput;
 };
 
 } // namespace

@@ -119,6 +119,7 @@ Workload::Workload(const Shape &shape, Layout layout, unsigned seed)
     int64_t c = channelOf(i);
     x[i] = channelMean[c] + channelSpread[c] * uniform(rng);
   }
+  y.assign(elements, 0.0f);
   fill(dy, elements, -1.0f, 1.0f);
   fill(residual, elements, -1.0f, 1.0f);
 

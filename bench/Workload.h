@@ -66,6 +66,10 @@ struct Workload {
   /// Activations in `layout`: the input, the gradient of the output, and the
   /// residual that fwd_train_add_relu adds.
   std::vector<float> x, dy, residual;
+  /// The activation every contender writes (y, or dx for bwd; oneDNN's
+  /// blocked layouts excepted): one buffer for all, so that no contender's
+  /// time depends on where in memory its own output happens to lie.
+  std::vector<float> y;
   /// Per channel: BN's scale and offset, running statistics, and the batch
   /// statistics of `x` (mean, biased variance, 1 / sqrt(variance + eps)).
   std::vector<float> scale, offset, runningMean, runningVar;

@@ -175,11 +175,13 @@ const char *const kDefaultShapes[] = {
     "4x64x28x28",       "1x512x7x7",    "64x128x56x56"};
 const char *const kQuickShapes[] = {"32x256x14x14", "4x64x28x28"};
 
-/// max |a - b| / max |reference|.
+/// max |a - b| / max |reference|; infinite where either is not finite.
 double relativeDifference(const std::vector<float> &reference,
                           const std::vector<float> &other) {
   double diff = 0, scale = 1e-30;
   for (size_t i = 0; i < reference.size(); ++i) {
+    if (!std::isfinite(reference[i]) || !std::isfinite(other[i]))
+      return INFINITY;
     diff = std::max(diff, std::fabs(double(reference[i]) - other[i]));
     scale = std::max(scale, std::fabs(double(reference[i])));
   }
@@ -200,8 +202,7 @@ bool crossCheck(std::vector<Contender> &contenders) {
       Layout layout = other.layout == Layout::NChw8c ? Layout::Nchw : other.layout;
       if (layout != reference.layout)
         continue;
-      double difference = relativeDifference(reference.compiled->output(),
-                                             other.compiled->output());
+      double difference = relativeDifference(reference.checked, other.checked);
       bool agrees = difference <= 1e-4;
       ok &= agrees;
       std::printf("  check %-19s %-7s %-9s vs bnc: max|diff|/max|bnc| = %.1e%s\n",
@@ -257,12 +258,18 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
     }
   }
   std::string error;
-  for (Contender &contender : contenders)
+  for (Contender &contender : contenders) {
+    // Contenders share their output memory: poisoned first, so that one
+    // that writes nothing cannot pass with another's output.
+    for (auto &workload : workloads)
+      std::fill(workload->y.begin(), workload->y.end(), std::nanf(""));
     if (!contender.compiled->run(error)) {
       std::fprintf(stderr, "bn-bench: %s %s: %s\n", contender.impl.c_str(),
                    kernelName(contender.kernel), error.c_str());
       return false;
     }
+    contender.checked = contender.compiled->output();
+  }
   ok &= crossCheck(contenders);
   if (!measureInterleaved(contenders, options.rounds, shape.cold, error)) {
     std::fprintf(stderr, "bn-bench: %s\n", error.c_str());

@@ -98,6 +98,15 @@ const OpCase kOpCases[] = {
         return %y, %m, %v, %bm, %bi : tensor<2x64x16x16xf32>, tensor<64xf32>,
             tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
       })mlir"},
+    // 2 MB with runs of 4 KB: the streaming schedule rather than channel
+    // by channel.
+    {"train_nchw_streaming", R"mlir(
+      func.func @f(%x: tensor<8x64x32x32xf32>, %c: tensor<64xf32>)
+          -> (tensor<8x64x32x32xf32>, tensor<64xf32>, tensor<64xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            : tensor<8x64x32x32xf32>, tensor<64xf32>
+        return %y, %m, %v : tensor<8x64x32x32xf32>, tensor<64xf32>, tensor<64xf32>
+      })mlir"},
     // H = W = 1: channels contiguous; 130 rows summed in 2 parts.
     {"train_nchw_1x1_parts", R"mlir(
       func.func @f(%x: tensor<130x5x1x1xf32>, %c: tensor<5xf32>)
