@@ -91,10 +91,68 @@ void sumContiguousAsLanes(Func func, int contiguous, int vectorWidth) {
   partial.update().vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
 }
 
-/// Partial sums wanted at most for a sum over contiguous channels, and
-/// positions (rows of channels) each at least.
+/// Partial sums wanted at most for a sum streamed through memory,
+/// and positions (rows of channels) each at least where channels are
+/// contiguous.
 constexpr int64_t kMaxSumParts = 64;
 constexpr int64_t kMinPositionsPerPart = 64;
+
+/// Runs (H x W) shorter than this are summed channel by channel instead:
+/// each row's partial sums go through memory, which costs more than the
+/// row (measured: 32x256x14x14, 0.61 ms against 0.40 ms).
+constexpr int64_t kMinStreamedRunElements = 1024;
+
+/// Streams the per-channel sum `func` whose channel lies outside dense
+/// rows (NCHW) through memory in order: the batch (the outermost reduced
+/// dimension) is split into parts summed in parallel, each part reading
+/// its images front to back, channel after channel, into partial sums per
+/// (part, channel, lane); the `contiguous` dimensions inside the channel
+/// (H, W) fused into the vector lanes as in sumContiguousAsLanes. Returns
+/// false, scheduling nothing, where the batch has fewer than two images
+/// or the runs are short.
+bool sumInMemoryOrder(Func func, int contiguous, int vectorWidth) {
+  std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
+  if (contiguous + 1 != static_cast<int>(rvars.size()))
+    return false;
+  auto reduced = func.function().update(0).schedule().rvars();
+  std::vector<int64_t> extents;
+  for (const Halide::Internal::ReductionVariable &rvar : reduced) {
+    const int64_t *extent = Halide::Internal::as_const_int(rvar.extent);
+    extents.push_back(extent ? *extent : 0);
+  }
+  int64_t runElements = 1;
+  for (int d = 0; d < contiguous; ++d)
+    runElements *= extents[d];
+  const int64_t *batch = &extents.back();
+  if (*batch < 2 || runElements < kMinStreamedRunElements)
+    return false;
+  int64_t parts = std::min<int64_t>(*batch, kMaxSumParts);
+  int64_t perPart = (*batch + parts - 1) / parts;
+  Halide::Stage update = func.update();
+  Halide::RVar run = rvars.front();
+  for (int d = 1; d < contiguous; ++d) {
+    Halide::RVar fused(run.name() + "_" + rvars[d].name());
+    update.fuse(run, rvars[d], fused);
+    run = fused;
+  }
+  Halide::RVar runOuter(run.name() + "_o"), runInner(run.name() + "_i");
+  update.split(run, runOuter, runInner, vectorWidth, TailStrategy::GuardWithIf);
+  Halide::RVar images = rvars.back();
+  Halide::RVar partOuter(images.name() + "_part"),
+      inPart(images.name() + "_in_part");
+  update.split(images, partOuter, inPart, static_cast<int>(perPart),
+               TailStrategy::GuardWithIf);
+  Var lane("lane"), part("part"), channel = func.args().front();
+  Func partial = update.rfactor({{runInner, lane}, {partOuter, part}});
+  partial.compute_root()
+      .reorder_storage(lane, channel, part)
+      .vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
+  partial.update()
+      .reorder(lane, runOuter, channel, inPart, part)
+      .parallel(part)
+      .vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
+  return true;
+}
 
 /// Vectorises the per-channel sum `func` whose channels are contiguous
 /// (NHWC, or NCHW with H = W = 1): the channels are the vector lanes, read
@@ -331,6 +389,8 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
     case FuncRole::Reduction: {
       func.compute_root();
       if (!func.has_update_definition())
+        break;
+      if (sumInMemoryOrder(func, reducedInsideChannel(pipeline), vectorWidth))
         break;
       // One channel per task.
       sumContiguousAsLanes(func, reducedInsideChannel(pipeline), vectorWidth);
