@@ -287,6 +287,16 @@ public:
     y.split(j, jo, ji, rows, Halide::TailStrategy::GuardWithIf).parallel(jo);
     if (inner >= vector)
       y.vectorize(i, vector, Halide::TailStrategy::GuardWithIf);
+    // Exact dense bounds, as bnc's kernels declare them: no run-time
+    // strides or extents in the loops.
+    auto dense = [&](Halide::OutputImageParam buffer) {
+      buffer.dim(0).set_bounds(0, inner).set_stride(1);
+      buffer.dim(1).set_bounds(0, outer).set_stride(inner);
+    };
+    dense(x);
+    dense(y.output_buffer());
+    for (size_t k = 1; k < params.size(); ++k)
+      params[k].dim(0).set_bounds(0, channels).set_stride(1);
     pipeline = y;
     pipeline.compile_jit();
   }

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <numeric>
+#include <random>
 
 using namespace bnc::bench;
 
@@ -31,10 +33,13 @@ bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
     for (Contender &contender : contenders)
       if (!contender.compiled->run(error))
         return false;
-  size_t count = contenders.size();
+  std::vector<size_t> order(contenders.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937 shuffler(2026);
   for (int round = 0; round < rounds; ++round) {
-    for (size_t turn = 0; turn < count; ++turn) {
-      Contender &contender = contenders[(turn + round) % count];
+    std::shuffle(order.begin(), order.end(), shuffler);
+    for (size_t index : order) {
+      Contender &contender = contenders[index];
       if (flushCache)
         evictCaches();
       auto start = std::chrono::steady_clock::now();

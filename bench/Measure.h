@@ -1,10 +1,11 @@
 //===- Measure.h - Interleaved timing of bn-bench's contenders ---*- C++ -*-===//
 //
-// Part of bnc. Contenders run in turn, A B C B C A C A B ..., so that the
-// machine's slow and fast phases (frequency, other load) hit all of them
-// alike, and so that no contender always follows the same one (whose dirty
-// cache lines or waking threads it would pay for); each contender's time is
-// the median of its runs.
+// Part of bnc. Contenders run in turn, each round in a new order (A B C,
+// C A B, B C A, ...: a seeded shuffle), so that the machine's slow and fast
+// phases (frequency, other load) hit all of them alike, and so that no
+// contender always follows the same one (whose dirty cache lines or waking
+// threads it would pay for); each contender's time is the median of its
+// runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,7 +32,7 @@ struct Contender {
 };
 
 /// Runs every contender twice untimed, then `rounds` timed rounds of one run
-/// each, each round starting one contender later than the one before. With
+/// each, each round in a new order. With
 /// `flushCache`, the last-level cache is evicted before every timed run.
 /// False with `error` set if a run fails.
 bool measureInterleaved(std::vector<Contender> &contenders, int rounds,
