@@ -32,9 +32,8 @@ struct Contender {
 };
 
 /// Runs every contender twice untimed, then `rounds` timed rounds of one run
-/// each, each round in a new order. With
-/// `flushCache`, the last-level cache is evicted before every timed run.
-/// False with `error` set if a run fails.
+/// each, each round in a new order. With `flushCache`, the last-level cache
+/// is evicted before every timed run. False with `error` set if a run fails.
 bool measureInterleaved(std::vector<Contender> &contenders, int rounds,
                         bool flushCache, std::string &error);
 

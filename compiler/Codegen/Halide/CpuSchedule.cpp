@@ -2,12 +2,14 @@
 //
 // Part of bnc. See CpuSchedule.h.
 //
-// BN is memory-bound: what counts is how often an activation crosses DRAM.
-// A pipeline separable per channel (statistics, normalisation, gradients;
-// no layers) with its channel outside contiguous rows (NCHW) runs channel
-// by channel, so that the passes over a channel after the first find it in
-// cache. Everything else streams: every output in one parallel, vectorised
-// loop nest.
+// BN is memory-bound: what counts is how often an activation crosses DRAM,
+// and how well the prefetchers follow the reads. A pipeline separable per
+// channel (statistics, normalisation, gradients; no layers) with its
+// channel outside contiguous rows (NCHW) runs channel by channel where its
+// rows are long enough to stream, so that the passes over a channel after
+// the first find it in cache. Everything else streams: sums in memory
+// order, then every output in one parallel, vectorised loop nest. The
+// thresholds come from bn-bench (bench/RESULTS.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,6 +66,35 @@ void parallelizeAndVectorize(Stage stage, const std::vector<Var> &vars,
   stage.vectorize(vars.front(), vectorWidth, TailStrategy::GuardWithIf);
 }
 
+/// The extents of the dimensions `func`'s update reduces, innermost first,
+/// as the lowering made them (constants: shapes are static).
+std::vector<int64_t> reducedExtents(Func func) {
+  std::vector<int64_t> extents;
+  for (const Halide::Internal::ReductionVariable &rvar :
+       func.function().update(0).schedule().rvars()) {
+    const int64_t *extent = Halide::Internal::as_const_int(rvar.extent);
+    extents.push_back(extent ? *extent : 1);
+  }
+  return extents;
+}
+
+/// Fuses the `contiguous` innermost reduced dimensions of `update` (a
+/// channel's dense run of positions: H x W in NCHW) and splits the run into
+/// vectors; returns the split's outer and inner (the lanes) RVars.
+std::pair<Halide::RVar, Halide::RVar>
+splitRunIntoLanes(Halide::Stage update, const std::vector<Halide::RVar> &rvars,
+                  int contiguous, int vectorWidth) {
+  Halide::RVar run = rvars.front();
+  for (int d = 1; d < contiguous; ++d) {
+    Halide::RVar fused(run.name() + "_" + rvars[d].name());
+    update.fuse(run, rvars[d], fused);
+    run = fused;
+  }
+  Halide::RVar outer(run.name() + "_o"), inner(run.name() + "_i");
+  update.split(run, outer, inner, vectorWidth, TailStrategy::GuardWithIf);
+  return {outer, inner};
+}
+
 /// Vectorises the per-channel sum `func` whose channel lies outside dense
 /// rows (NCHW): its `contiguous` innermost reduction dimensions (H and W)
 /// are fused into one dense run of positions, split into a vector's worth
@@ -76,14 +107,8 @@ void sumContiguousAsLanes(Func func, int contiguous, int vectorWidth) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
   contiguous = std::min<int>(contiguous, static_cast<int>(rvars.size()));
   Halide::Stage update = func.update();
-  Halide::RVar run = rvars.front();
-  for (int d = 1; d < contiguous; ++d) {
-    Halide::RVar fused(run.name() + "_" + rvars[d].name());
-    update.fuse(run, rvars[d], fused);
-    run = fused;
-  }
-  Halide::RVar runOuter(run.name() + "_o"), runInner(run.name() + "_i");
-  update.split(run, runOuter, runInner, vectorWidth, TailStrategy::GuardWithIf);
+  Halide::RVar runInner =
+      splitRunIntoLanes(update, rvars, contiguous, vectorWidth).second;
   Var lane("lane");
   Func partial = update.rfactor(runInner, lane);
   partial.compute_at(func, func.args().front())
@@ -91,9 +116,8 @@ void sumContiguousAsLanes(Func func, int contiguous, int vectorWidth) {
   partial.update().vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
 }
 
-/// Partial sums wanted at most for a sum streamed through memory,
-/// and positions (rows of channels) each at least where channels are
-/// contiguous.
+/// Parts of the batch summed in parallel at most; where channels are
+/// contiguous, positions (rows of channels) per part at least.
 constexpr int64_t kMaxSumParts = 64;
 constexpr int64_t kMinPositionsPerPart = 64;
 
@@ -114,29 +138,18 @@ bool sumInMemoryOrder(Func func, int contiguous, int vectorWidth) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
   if (contiguous + 1 != static_cast<int>(rvars.size()))
     return false;
-  auto reduced = func.function().update(0).schedule().rvars();
-  std::vector<int64_t> extents;
-  for (const Halide::Internal::ReductionVariable &rvar : reduced) {
-    const int64_t *extent = Halide::Internal::as_const_int(rvar.extent);
-    extents.push_back(extent ? *extent : 0);
-  }
+  std::vector<int64_t> extents = reducedExtents(func);
   int64_t runElements = 1;
   for (int d = 0; d < contiguous; ++d)
     runElements *= extents[d];
-  const int64_t *batch = &extents.back();
-  if (*batch < 2 || runElements < kMinStreamedRunElements)
+  int64_t batch = extents.back();
+  if (batch < 2 || runElements < kMinStreamedRunElements)
     return false;
-  int64_t parts = std::min<int64_t>(*batch, kMaxSumParts);
-  int64_t perPart = (*batch + parts - 1) / parts;
+  int64_t parts = std::min<int64_t>(batch, kMaxSumParts);
+  int64_t perPart = (batch + parts - 1) / parts;
   Halide::Stage update = func.update();
-  Halide::RVar run = rvars.front();
-  for (int d = 1; d < contiguous; ++d) {
-    Halide::RVar fused(run.name() + "_" + rvars[d].name());
-    update.fuse(run, rvars[d], fused);
-    run = fused;
-  }
-  Halide::RVar runOuter(run.name() + "_o"), runInner(run.name() + "_i");
-  update.split(run, runOuter, runInner, vectorWidth, TailStrategy::GuardWithIf);
+  auto [runOuter, runInner] =
+      splitRunIntoLanes(update, rvars, contiguous, vectorWidth);
   Halide::RVar images = rvars.back();
   Halide::RVar partOuter(images.name() + "_part"),
       inPart(images.name() + "_in_part");
@@ -164,13 +177,7 @@ bool sumInMemoryOrder(Func func, int contiguous, int vectorWidth) {
 /// partial sums.
 void sumChannelsAsLanes(Func func, int vectorWidth) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
-  // The extents as the lowering made them (constant: static shapes).
-  std::vector<int64_t> extents;
-  for (const Halide::Internal::ReductionVariable &rvar :
-       func.function().update(0).schedule().rvars()) {
-    const int64_t *extent = Halide::Internal::as_const_int(rvar.extent);
-    extents.push_back(extent ? *extent : 1);
-  }
+  std::vector<int64_t> extents = reducedExtents(func);
   int64_t rows = 1;
   for (int64_t extent : extents)
     rows *= extent;

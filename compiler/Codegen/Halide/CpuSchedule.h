@@ -15,12 +15,14 @@ namespace bnc::halide {
 /// Schedules `pipeline` for `target`'s CPU at its natural vector width.
 /// A pipeline separable per channel whose channel lies outside contiguous
 /// rows (NCHW training forward, backward) runs channel by channel, blocks
-/// of channels in parallel tasks: a channel's sums (H x W fused into the
-/// vector lanes), then its outputs, while the channel's slice is in cache.
-/// Otherwise element-wise work is inlined, per-channel values and sums are
-/// computed once (sums over contiguous channels in parallel over parts of
-/// the batch), layers on their own, and every output streams: dense rows
-/// vectorised, rows in parallel tasks of about 64 KiB.
+/// of channels in parallel tasks (a channel's sums, H x W in the vector
+/// lanes, then its outputs, while its slice is in cache) where a channel's
+/// rows are long or the tensor is small. Otherwise element-wise work is
+/// inlined; per-channel values are computed once; sums are streamed through
+/// memory in order, parts of the batch in parallel (NCHW with long rows,
+/// and contiguous channels, which are the vector lanes), or made one
+/// channel per task; layers are computed on their own; and every output
+/// streams: dense rows vectorised, about eight parallel tasks.
 void scheduleForCpu(LoweredPipeline &pipeline, const Halide::Target &target);
 
 } // namespace bnc::halide
