@@ -590,15 +590,19 @@ LogicalResult Lowerer::lowerConv(nn::Conv2DOp op) {
   SmallVector<int64_t> outShape(
       cast<RankedTensorType>(op.getOutput().getType()).getShape());
 
-  // Zero outside the input: the padding.
-  Halide::Region bounds;
-  for (int64_t size : llvm::reverse(input.shape))
-    bounds.emplace_back(0, static_cast<int>(size));
-  Func padded = newFunc("padded", FuncRole::Materialized);
-  std::vector<Var> padVars = makeVars(input.shape.size());
-  padded(innermostFirst(ArrayRef<Var>(padVars))) =
-      Halide::BoundaryConditions::constant_exterior(input.func, 0.0f, bounds)(
-          innermostFirst(ArrayRef<Var>(padVars)));
+  // Zero outside the input: the padding, materialised once. Without
+  // padding the input is read as it is.
+  Func padded = input.func;
+  if (llvm::any_of(padding, [](int64_t pad) { return pad != 0; })) {
+    Halide::Region bounds;
+    for (int64_t size : llvm::reverse(input.shape))
+      bounds.emplace_back(0, static_cast<int>(size));
+    padded = newFunc("padded", FuncRole::Materialized);
+    std::vector<Var> padVars = makeVars(input.shape.size());
+    padded(innermostFirst(ArrayRef<Var>(padVars))) =
+        Halide::BoundaryConditions::constant_exterior(input.func, 0.0f, bounds)(
+            innermostFirst(ArrayRef<Var>(padVars)));
+  }
 
   Var n("n"), o("o"), y("y"), x("x");
   Halide::RDom r(0, groupIn, 0, static_cast<int>(kernelW), 0,
