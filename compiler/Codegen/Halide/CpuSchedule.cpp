@@ -16,6 +16,7 @@
 #include "compiler/Codegen/Halide/CpuSchedule.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
 
@@ -204,6 +205,52 @@ void sumChannelsAsLanes(Func func, int vectorWidth) {
       .reorder(rowByRow)
       .parallel(part)
       .vectorize(channel, vectorWidth, TailStrategy::GuardWithIf);
+}
+
+/// Output values of a layer computed together along the blocked dimension.
+constexpr int kLayerBlock = 4;
+
+/// Schedules the accumulation of `layer` (a convolution or dense layer):
+/// vectors along its innermost dimension, times kLayerBlock along a second
+/// one, are accumulated together over the whole reduction, so that each
+/// input or weight loaded serves kLayerBlock vectors. The second dimension
+/// is the output channel ("o") where that is not the innermost (NCHW: the
+/// channels share every input vector), else the longest other one (NHWC,
+/// dense: the pixels or rows share every weight vector). Blocks of it are
+/// the parallel tasks.
+void scheduleLayerUpdate(const LoweredTensor &layer, int vectorWidth) {
+  Func func = layer.func;
+  std::vector<Var> vars = func.args(); // innermost first
+  int rank = static_cast<int>(vars.size());
+  if (rank < 2)
+    return;
+  auto extent = [&](int d) { return layer.shape[rank - 1 - d]; };
+  int blocked = 1;
+  for (int d = 1; d < rank; ++d) {
+    bool outputChannel = vars[d].name() == "o" && vars[0].name() != "o";
+    if (outputChannel || (vars[0].name() == "o" && extent(d) > extent(blocked))) {
+      blocked = d;
+      if (outputChannel)
+        break;
+    }
+  }
+  Var inner = vars[0], block = vars[blocked];
+  Var innerOuter(inner.name() + "_o"), lanes(inner.name() + "_v"),
+      blockOuter(block.name() + "_o"), blockInner(block.name() + "_b");
+  Halide::Stage update = func.update();
+  update.split(inner, innerOuter, lanes, vectorWidth, TailStrategy::GuardWithIf)
+      .split(block, blockOuter, blockInner, kLayerBlock,
+             TailStrategy::GuardWithIf);
+  std::vector<VarOrRVar> order = {lanes, blockInner}; // innermost first
+  for (const Halide::RVar &rvar : func.rvars())
+    order.push_back(rvar);
+  order.push_back(innerOuter);
+  for (int d = 1; d < rank; ++d)
+    if (d != blocked)
+      order.push_back(vars[d]);
+  order.push_back(blockOuter);
+  update.reorder(order).vectorize(lanes).unroll(blockInner).parallel(
+      blockOuter);
 }
 
 /// How many of a per-channel sum's innermost reduction dimensions lie
@@ -414,11 +461,18 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
       func.compute_root();
       parallelizeAndVectorize(Func(func), vars, vectorWidth);
       break;
-    case FuncRole::Layer:
+    case FuncRole::Layer: {
       func.compute_root();
       parallelizeAndVectorize(Func(func), vars, vectorWidth);
-      parallelizeAndVectorize(func.update(), vars, vectorWidth);
+      auto layer = llvm::find_if(pipeline.layers, [&](const LoweredTensor &l) {
+        return l.func.name() == func.name();
+      });
+      if (layer != pipeline.layers.end())
+        scheduleLayerUpdate(*layer, vectorWidth);
+      else
+        parallelizeAndVectorize(func.update(), vars, vectorWidth);
       break;
+    }
     }
   }
   for (LoweredTensor &output : pipeline.outputs)

@@ -625,6 +625,7 @@ LogicalResult Lowerer::lowerConv(nn::Conv2DOp op) {
   conv(args) = bias;
   conv(args) += inputValue * weight;
   set(op.getOutput(), {conv, outShape});
+  pipeline.layers.push_back({conv, outShape});
   return success();
 }
 
@@ -638,6 +639,7 @@ LogicalResult Lowerer::lowerDense(nn::DenseOp op) {
   dense(o, n) = op.getBias() ? get(op.getBias()).func(o) : Expr(0.0f);
   dense(o, n) += x.func(r, n) * weight.func(r, o);
   set(op.getY(), {dense, {batch, out}});
+  pipeline.layers.push_back({dense, {batch, out}});
   return success();
 }
 

@@ -69,6 +69,9 @@ struct LoweredPipeline {
   /// channels apart from the dimensions it fuses.
   std::optional<int64_t> channelDim;
   int64_t channelRank = 0;
+  /// The layers (convolutions, dense) with their shapes: the Funcs of role
+  /// Layer, for the schedule to block their loops.
+  std::vector<LoweredTensor> layers;
 
   Halide::Pipeline pipeline() const;
   /// Whether some Func has `role`. A pipeline with per-channel sums
