@@ -225,14 +225,15 @@ void scheduleLayerUpdate(const LoweredTensor &layer, int vectorWidth) {
   if (rank < 2)
     return;
   auto extent = [&](int d) { return layer.shape[rank - 1 - d]; };
+  auto isOutputChannel = [&](int d) { return vars[d].name() == "o"; };
   int blocked = 1;
   for (int d = 1; d < rank; ++d) {
-    bool outputChannel = vars[d].name() == "o" && vars[0].name() != "o";
-    if (outputChannel || (vars[0].name() == "o" && extent(d) > extent(blocked))) {
+    if (isOutputChannel(d)) {
       blocked = d;
-      if (outputChannel)
-        break;
+      break;
     }
+    if (isOutputChannel(0) && extent(d) > extent(blocked))
+      blocked = d;
   }
   Var inner = vars[0], block = vars[blocked];
   Var innerOuter(inner.name() + "_o"), lanes(inner.name() + "_v"),
