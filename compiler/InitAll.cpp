@@ -14,10 +14,14 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/SourceMgr.h"
 
 void bnc::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<bn::BNDialect, nn::NNDialect, mlir::arith::ArithDialect,
@@ -48,4 +52,33 @@ mlir::LogicalResult bnc::runPassPipeline(mlir::ModuleOp module,
   mlir::PassManager pm(module.getContext());
   static_cast<mlir::OpPassManager &>(pm) = *passes;
   return pm.run(module);
+}
+
+struct bnc::ProgramFile::Impl {
+  explicit Impl(llvm::StringRef path)
+      : context(makeRegistry()), diagnostics(sourceMgr, &context) {
+    // Diagnostics point at the user's file; the op reprinted is noise.
+    context.printOpOnDiagnostic(false);
+    module = mlir::parseSourceFile<mlir::ModuleOp>(path, sourceMgr, &context);
+  }
+
+  static mlir::DialectRegistry makeRegistry() {
+    mlir::DialectRegistry registry;
+    registerAllDialects(registry);
+    return registry;
+  }
+
+  mlir::MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
+
+bnc::ProgramFile::ProgramFile(llvm::StringRef path)
+    : impl(std::make_unique<Impl>(path)) {}
+
+bnc::ProgramFile::~ProgramFile() = default;
+
+mlir::ModuleOp bnc::ProgramFile::module() const {
+  return impl->module ? *impl->module : mlir::ModuleOp();
 }

@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
+#include <memory>
 #include <string>
 
 namespace mlir {
@@ -34,6 +35,23 @@ void registerAllPasses();
 mlir::LogicalResult runPassPipeline(mlir::ModuleOp module,
                                     llvm::StringRef pipeline,
                                     std::string &error);
+
+/// A bnc program read from a file ("-": standard input) into a context of
+/// its own with the dialects of registerAllDialects; diagnostics print
+/// against the file, without the op reprinted. What the tools do first.
+class ProgramFile {
+public:
+  explicit ProgramFile(llvm::StringRef path);
+  ~ProgramFile();
+
+  /// The program; null if the file could not be read or parsed (the
+  /// diagnostic is out already).
+  mlir::ModuleOp module() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
 
 } // namespace bnc
 

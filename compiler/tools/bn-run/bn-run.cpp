@@ -15,14 +15,10 @@
 #include "compiler/Support/ToolOptions.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -328,27 +324,19 @@ int main(int argc, char **argv) {
       "its results to DIR/0.npy, DIR/1.npy, ...\n\n"
       "  bn-run model.mlir --entry train_step --input x.npy ... --out DIR\n");
 
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  MLIRContext context(registry);
-  // Diagnostics point at the user's file; the op reprinted is noise.
-  context.printOpOnDiagnostic(false);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(modelPath, sourceMgr,
-                                                           &context);
+  ProgramFile program(modelPath);
+  ModuleOp module = program.module();
   if (!module)
     return 1;
   if (!pipelineText.empty()) {
     std::string message;
-    if (failed(runPassPipeline(*module, pipelineText, message)))
+    if (failed(runPassPipeline(module, pipelineText, message)))
       return message.empty() ? 1 : fail("bad --pipeline: " + message);
   }
-  auto func = module->lookupSymbol<func::FuncOp>(entryName);
+  auto func = module.lookupSymbol<func::FuncOp>(entryName);
   if (!func) {
     std::string names;
-    for (auto candidate : module->getOps<func::FuncOp>())
+    for (auto candidate : module.getOps<func::FuncOp>())
       names += " @" + candidate.getName().str();
     return fail("no function @" + entryName + " in " + modelPath +
                 "; it has:" + (names.empty() ? " none" : names));
@@ -373,7 +361,7 @@ int main(int argc, char **argv) {
   const EntryPointInterface *entry = nullptr;
   bnrt::State state;
   if (!statePath.empty() || !saveStatePath.empty()) {
-    FailureOr<ModelInterface> described = describeModel(*module);
+    FailureOr<ModelInterface> described = describeModel(module);
     if (failed(described))
       return 1;
     model = std::move(*described);

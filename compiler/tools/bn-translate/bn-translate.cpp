@@ -14,13 +14,9 @@
 #include "compiler/InitAll.h"
 #include "compiler/Support/ToolOptions.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -81,15 +77,8 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  MLIRContext context(registry);
-  context.printOpOnDiagnostic(false);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(modelPath, sourceMgr, &context);
-  if (!module)
+  ProgramFile program(modelPath);
+  if (!program.module())
     return 1;
 
   halide::AotOptions options;
@@ -98,5 +87,7 @@ int main(int argc, char **argv) {
   options.emitStmtHtml = llvm::is_contained(extras, Extra::StmtHtml);
   options.scheduler = scheduleOptions.scheduler;
   options.autoscheduler = scheduleOptions.autoscheduler;
-  return failed(halide::compileAheadOfTime(*module, options)) ? 1 : 0;
+  if (failed(halide::compileAheadOfTime(program.module(), options)))
+    return 1;
+  return 0;
 }
