@@ -7,6 +7,7 @@
 #include "BncKernels.h"
 
 #include "compiler/Codegen/Halide/Jit.h"
+#include "compiler/Codegen/Halide/NativeCode.h"
 #include "compiler/InitAll.h"
 #include "dialects/bn/IR/BNOps.h"
 
@@ -33,9 +34,11 @@ public:
     nhwc = workload.layout == Layout::Nhwc;
     std::ostringstream t;
     if (nhwc)
-      t << "tensor<" << s.n << "x" << s.h << "x" << s.w << "x" << s.c << "xf32>";
+      t << "tensor<" << s.n << "x" << s.h << "x" << s.w << "x" << s.c
+        << "xf32>";
     else
-      t << "tensor<" << s.n << "x" << s.c << "x" << s.h << "x" << s.w << "xf32>";
+      t << "tensor<" << s.n << "x" << s.c << "x" << s.h << "x" << s.w
+        << "xf32>";
     activation = t.str();
     channels = "tensor<" + std::to_string(s.c) + "xf32>";
     featureAxis = nhwc ? "feature_axis = -1 : i64" : "feature_axis = 1 : i64";
@@ -105,8 +108,8 @@ private:
     const std::string &t = activation, &v = channels;
     std::ostringstream os;
     os << "func.func @fwd_infer(%x: " << t << ", %scale: " << v
-       << ", %offset: " << v << ", %mean: " << v << ", %var: " << v
-       << ") -> " << t << " attributes {bn.mode = \"infer\"} {\n"
+       << ", %offset: " << v << ", %mean: " << v << ", %var: " << v << ") -> "
+       << t << " attributes {bn.mode = \"infer\"} {\n"
        << "  %y = bn.batch_norm_infer %x, %scale, %offset, %mean, %var {"
        << featureAxis << "} : " << t << ", " << v << "\n"
        << "  return %y : " << t << "\n}\n";
@@ -144,7 +147,7 @@ private:
     return os.str();
   }
 
-  static std::string constant(const std::vector<float> &values) {
+  static std::string constant(const Floats &values) {
     std::ostringstream os;
     os.precision(9);
     os << "dense<[";
@@ -163,12 +166,12 @@ private:
 /// shared activation output, and per-channel outputs owned here.
 class HalideKernel : public CompiledKernel {
 public:
-  const std::vector<float> &output() const override { return *activation; }
+  const Floats &output() const override { return *activation; }
 
 protected:
   /// Wraps `data` (an activation of the workload, or a per-channel vector)
   /// as the next input.
-  void addInput(std::vector<float> &data, const std::vector<int> &extents) {
+  void addInput(Floats &data, const std::vector<int> &extents) {
     inputs.emplace_back(data.data(), extents);
   }
   /// Adds the next output: the first activation-sized one is the
@@ -177,7 +180,7 @@ protected:
     size_t count = 1;
     for (int extent : extents)
       count *= static_cast<size_t>(extent);
-    std::vector<float> *data = &w.y;
+    Floats *data = &w.y;
     if (count != w.y.size() || activation)
       data = &owned.emplace_back(count, 0.0f);
     else
@@ -188,8 +191,8 @@ protected:
   std::vector<Halide::Buffer<float>> inputs, outputs;
 
 private:
-  std::deque<std::vector<float>> owned;
-  const std::vector<float> *activation = nullptr;
+  std::deque<Floats> owned;
+  const Floats *activation = nullptr;
 };
 
 class BncKernel : public HalideKernel {
@@ -209,7 +212,7 @@ public:
             std::string &error) {
     std::vector<int> activation = halideExtents(w.shape, w.layout);
     std::vector<int> channels = {static_cast<int>(w.shape.c)};
-    std::vector<std::vector<float> *> args;
+    std::vector<Floats *> args;
     switch (kernel) {
     case Kernel::FwdTrain:
     case Kernel::FwdTrainRelu:
@@ -233,7 +236,7 @@ public:
               " arguments after bn-opt, not " + std::to_string(args.size());
       return false;
     }
-    for (std::vector<float> *arg : args)
+    for (Floats *arg : args)
       addInput(*arg, arg->size() == w.x.size() ? activation : channels);
     for (mlir::Type type : func.getResultTypes()) {
       auto tensor = mlir::cast<mlir::RankedTensorType>(type);
@@ -246,10 +249,12 @@ private:
   halide::JitPipeline jit;
 };
 
-/// Copy and scale-shift with a plain schedule: the memory roofline.
+/// Copy and scale-shift with a plain schedule: the memory roofline. They
+/// are compiled as bnc's kernels are (Jit.h), non-temporal stores where
+/// bnc would make them.
 class RooflineKernel : public HalideKernel {
 public:
-  RooflineKernel(Kernel kernel, Workload &w) {
+  RooflineKernel(Kernel kernel, Workload &w, std::string &error) {
     using Halide::Func;
     using Halide::Var;
     const Shape &s = w.shape;
@@ -268,7 +273,8 @@ public:
     if (kernel == Kernel::Copy) {
       y(i, j) = x(i, j);
     } else {
-      Halide::ImageParam a(Halide::Float(32), 1, "a"), b(Halide::Float(32), 1, "b");
+      Halide::ImageParam a(Halide::Float(32), 1, "a"),
+          b(Halide::Float(32), 1, "b");
       addInput(w.scale, {channels});
       addInput(w.offset, {channels});
       params.push_back(a);
@@ -282,8 +288,7 @@ public:
         std::clamp<int64_t>(s.elements() / 8, 16384, int64_t(1) << 20);
     int rows = static_cast<int>(
         std::max<int64_t>(1, std::min<int64_t>(outer, taskElements / inner)));
-    int vector = Halide::get_jit_target_from_environment()
-                     .natural_vector_size<float>();
+    int vector = halide::JitKernel::target().natural_vector_size<float>();
     y.split(j, jo, ji, rows, Halide::TailStrategy::GuardWithIf).parallel(jo);
     if (inner >= vector)
       y.vectorize(i, vector, Halide::TailStrategy::GuardWithIf);
@@ -297,26 +302,26 @@ public:
     dense(y.output_buffer());
     for (size_t k = 1; k < params.size(); ++k)
       params[k].dim(0).set_bounds(0, channels).set_stride(1);
-    pipeline = y;
-    pipeline.compile_jit();
+    std::vector<std::string> nonTemporal;
+    if (halide::storesNonTemporally(4 * s.elements()))
+      nonTemporal.push_back(y.name());
+    std::vector<Halide::Argument> arguments(params.begin(), params.end());
+    jit = halide::JitKernel(y, arguments, "roofline", nonTemporal, error);
   }
 
+  bool valid() const { return jit.valid(); }
   bool run(std::string &error) override {
-    for (size_t k = 0; k < params.size(); ++k)
-      params[k].set(inputs[k]);
-    try {
-      std::vector<Halide::Buffer<void>> buffers(outputs.begin(), outputs.end());
-      pipeline.realize(Halide::Realization(buffers));
-    } catch (const Halide::Error &e) {
-      error = e.what();
-      return false;
-    }
-    return true;
+    std::vector<halide_buffer_t *> buffers;
+    for (Halide::Buffer<float> &buffer : inputs)
+      buffers.push_back(buffer.raw_buffer());
+    for (Halide::Buffer<float> &buffer : outputs)
+      buffers.push_back(buffer.raw_buffer());
+    return jit.run(buffers, error);
   }
 
 private:
   std::vector<Halide::ImageParam> params;
-  Halide::Pipeline pipeline;
+  halide::JitKernel jit;
 };
 
 } // namespace
@@ -387,7 +392,8 @@ std::unique_ptr<CompiledKernel> BncCompiler::compile(Kernel kernel,
       return nullptr;
     }
   }
-  mlir::FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
+  mlir::FailureOr<halide::LoweredPipeline> lowered =
+      halide::lowerToHalide(func);
   if (failed(lowered)) {
     error = impl->diagnostics;
     return nullptr;
@@ -403,7 +409,10 @@ std::unique_ptr<CompiledKernel>
 bnc::bench::compileRoofline(Kernel kernel, Workload &workload,
                             std::string &error) {
   try {
-    return std::make_unique<RooflineKernel>(kernel, workload);
+    auto compiled = std::make_unique<RooflineKernel>(kernel, workload, error);
+    if (!compiled->valid())
+      return nullptr;
+    return compiled;
   } catch (const Halide::Error &e) {
     error = e.what();
     return nullptr;

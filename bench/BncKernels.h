@@ -24,7 +24,7 @@ public:
   /// Runs once; false with `error` set if Halide reports an error.
   virtual bool run(std::string &error) = 0;
   /// The activation it writes (y, or dx for bwd), in the workload's layout.
-  virtual const std::vector<float> &output() const = 0;
+  virtual const Floats &output() const = 0;
 };
 
 /// Compiles bnc's kernels. Owns the MLIR context they are parsed in.

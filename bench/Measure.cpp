@@ -16,12 +16,17 @@ using namespace bnc::bench;
 
 namespace {
 
-/// Touches twice the last-level cache (32 MiB on the machine bn-bench was
-/// written for), so whatever a kernel reads next comes from DRAM.
+/// Reads twice the last-level cache (32 MiB on the machine bn-bench was
+/// written for), so whatever a kernel reads next comes from DRAM. Reads,
+/// not writes: lines written here would be written back to memory during
+/// the kernel that evicts them.
 void evictCaches() {
-  static std::vector<char> buffer(64 << 20);
-  static char seed = 0;
-  std::memset(buffer.data(), ++seed, buffer.size());
+  static const std::vector<int64_t> buffer((64 << 20) / sizeof(int64_t), 1);
+  int64_t sum = 0;
+  for (int64_t value : buffer)
+    sum += value;
+  volatile int64_t sink = sum;
+  (void)sink;
 }
 
 } // namespace

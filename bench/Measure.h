@@ -28,7 +28,7 @@ struct Contender {
   std::unique_ptr<CompiledKernel> compiled;
   std::vector<double> seconds; // one per timed run
   /// Its output after the check run: contenders share output memory.
-  std::vector<float> checked;
+  Floats checked;
 };
 
 /// Runs every contender twice untimed, then `rounds` timed rounds of one run

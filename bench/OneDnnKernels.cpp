@@ -38,12 +38,12 @@ public:
     memory::desc userMd(dims, memory::data_type::f32, formatTag(w.layout));
     memory::desc md(dims, memory::data_type::f32, formatTag(layout));
     memory::desc channelMd({s.c}, memory::data_type::f32, memory::format_tag::x);
-    auto wrap = [&](const memory::desc &desc, std::vector<float> &data) {
+    auto wrap = [&](const memory::desc &desc, Floats &data) {
       return memory(desc, engine, data.data());
     };
     // Activations in oneDNN's layout: the workload's own memory, or a
     // blocked copy made once.
-    auto activation = [&](std::vector<float> &data) {
+    auto activation = [&](Floats &data) {
       if (layout == w.layout)
         return wrap(md, data);
       memory user = wrap(userMd, data), blocked(md, engine);
@@ -132,7 +132,7 @@ public:
     return true;
   }
 
-  const std::vector<float> &output() const override {
+  const Floats &output() const override {
     if (blockedOutput) {
       memory user(userOutputMd, engine, output_->data()), blocked = result;
       dnnl::reorder(blocked, user).execute(stream, blocked, user);
@@ -149,8 +149,8 @@ private:
   memory result;
   memory::desc userOutputMd;
   bool blockedOutput = false;
-  std::vector<float> *output_ = nullptr;
-  std::vector<float> reorderedOutput;
+  Floats *output_ = nullptr;
+  Floats reorderedOutput;
 };
 
 } // namespace

@@ -94,7 +94,7 @@ Workload::Workload(const Shape &shape, Layout layout, unsigned seed)
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   int64_t channels = shape.c, elements = shape.elements();
-  auto fill = [&](std::vector<float> &v, int64_t size, float lo, float hi) {
+  auto fill = [&](Floats &v, int64_t size, float lo, float hi) {
     std::uniform_real_distribution<float> dist(lo, hi);
     v.resize(size);
     for (float &e : v)
@@ -106,7 +106,7 @@ Workload::Workload(const Shape &shape, Layout layout, unsigned seed)
   fill(runningVar, channels, 0.8f, 1.2f);
 
   // Each channel its own mean and spread, as after a convolution.
-  std::vector<float> channelMean, channelSpread;
+  Floats channelMean, channelSpread;
   fill(channelMean, channels, -2.0f, 2.0f);
   fill(channelSpread, channels, 0.5f, 3.0f);
   int64_t spatial = shape.h * shape.w;

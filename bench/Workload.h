@@ -11,11 +11,41 @@
 #define BNC_BENCH_WORKLOAD_H
 
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace bnc::bench {
+
+/// Allocates on cache-line boundaries, as bnrt allocates its tensors: full
+/// vector stores of an output are then aligned, which non-temporal stores
+/// need. Every contender gets memory aligned alike.
+template <typename T> struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::size_t kAlignment = 64;
+  CacheLineAllocator() = default;
+  template <typename U> CacheLineAllocator(const CacheLineAllocator<U> &) {}
+  T *allocate(std::size_t n) {
+    std::size_t bytes =
+        (n * sizeof(T) + kAlignment - 1) / kAlignment * kAlignment;
+    if (void *memory =
+            std::aligned_alloc(kAlignment, bytes ? bytes : kAlignment))
+      return static_cast<T *>(memory);
+    throw std::bad_alloc();
+  }
+  void deallocate(T *memory, std::size_t) { std::free(memory); }
+  template <typename U> bool operator==(const CacheLineAllocator<U> &) const {
+    return true;
+  }
+  template <typename U> bool operator!=(const CacheLineAllocator<U> &) const {
+    return false;
+  }
+};
+
+/// The bench's arrays of floats.
+using Floats = std::vector<float, CacheLineAllocator<float>>;
 
 /// An activation shape, N x C x H x W whatever the layout.
 struct Shape {
@@ -65,15 +95,15 @@ struct Workload {
   Layout layout;
   /// Activations in `layout`: the input, the gradient of the output, and the
   /// residual that fwd_train_add_relu adds.
-  std::vector<float> x, dy, residual;
+  Floats x, dy, residual;
   /// The activation every contender writes (y, or dx for bwd; oneDNN's
   /// blocked layouts excepted): one buffer for all, so that no contender's
   /// time depends on where in memory its own output happens to lie.
-  std::vector<float> y;
+  Floats y;
   /// Per channel: BN's scale and offset, running statistics, and the batch
   /// statistics of `x` (mean, biased variance, 1 / sqrt(variance + eps)).
-  std::vector<float> scale, offset, runningMean, runningVar;
-  std::vector<float> batchMean, batchVar, batchInvStd;
+  Floats scale, offset, runningMean, runningVar;
+  Floats batchMean, batchVar, batchInvStd;
 
   static constexpr float epsilon = 1e-5f;
   static constexpr float momentum = 0.1f;

@@ -177,8 +177,8 @@ const char *const kDefaultShapes[] = {
 const char *const kQuickShapes[] = {"32x256x14x14", "4x64x28x28"};
 
 /// max |a - b| / max |reference|; infinite where either is not finite.
-double relativeDifference(const std::vector<float> &reference,
-                          const std::vector<float> &other) {
+double relativeDifference(const Floats &reference,
+                          const Floats &other) {
   double diff = 0, scale = 1e-30;
   for (size_t i = 0; i < reference.size(); ++i) {
     if (!std::isfinite(reference[i]) || !std::isfinite(other[i]))

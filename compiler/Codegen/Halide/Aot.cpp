@@ -7,6 +7,7 @@
 #include "compiler/Codegen/Halide/Aot.h"
 
 #include "compiler/Codegen/CppWrapper.h"
+#include "compiler/Codegen/Halide/NativeCode.h"
 #include "compiler/Codegen/ModelInterface.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/Path.h"
@@ -37,12 +38,12 @@ FailureOr<Halide::Target> parseTarget(ModuleOp module,
   return target;
 }
 
-/// The kernels of every entry point, one Halide module each.
-FailureOr<std::vector<Halide::Module>>
+/// The kernels of every entry point, one Halide module each, for `target`.
+FailureOr<std::vector<NativeKernel>>
 compileEntryPoints(ModuleOp module, const ModelInterface &model,
                    const std::string &modelName, const Halide::Target &target,
                    const AotOptions &options) {
-  std::vector<Halide::Module> kernels;
+  std::vector<NativeKernel> kernels;
   for (const EntryPointInterface &entry : model.entryPoints) {
     auto func = module.lookupSymbol<func::FuncOp>(entry.name);
     FailureOr<LoweredPipeline> lowered = lowerToHalide(func);
@@ -57,8 +58,10 @@ compileEntryPoints(ModuleOp module, const ModelInterface &model,
     }
     std::vector<Halide::Argument> arguments(lowered->inputs.begin(),
                                             lowered->inputs.end());
-    kernels.push_back(pipeline.compile_to_module(
-        arguments, kernelName(modelName, entry.name), target));
+    kernels.push_back(
+        {pipeline.compile_to_module(arguments,
+                                    kernelName(modelName, entry.name), target),
+         nonTemporalOutputs(*lowered)});
   }
   return kernels;
 }
@@ -78,24 +81,37 @@ LogicalResult bnc::halide::compileAheadOfTime(ModuleOp module,
   // The wrapper first: it checks that every name can be a C++ name.
   std::string wrapper, error;
   llvm::raw_string_ostream wrapperText(wrapper);
-  if (!emitCppWrapper(*model, {modelName, modelName + ".halide.h"},
-                      wrapperText, error))
+  if (!emitCppWrapper(*model, {modelName, modelName + ".halide.h"}, wrapperText,
+                      error))
     return module.emitError(error);
 
+  // bnc's LLVM generates the code where it can (NativeCode.h), as for the
+  // JIT; for other targets Halide does, without non-temporal stores.
+  MachineDescription machine;
+  std::string notNative;
+  bool native = describeMachine(*target, machine, notNative);
+  Halide::Target kernelTarget =
+      native ? target->with_feature(Halide::Target::NoRuntime) : *target;
   try {
-    FailureOr<std::vector<Halide::Module>> kernels =
-        compileEntryPoints(module, *model, modelName, *target, options);
+    FailureOr<std::vector<NativeKernel>> kernels =
+        compileEntryPoints(module, *model, modelName, kernelTarget, options);
     if (failed(kernels))
       return failure();
+    std::vector<Halide::Module> modules;
+    for (const NativeKernel &kernel : *kernels)
+      modules.push_back(kernel.module);
     std::map<Halide::OutputFileType, std::string> files = {
-        {Halide::OutputFileType::static_library, options.prefix + ".a"},
         {Halide::OutputFileType::c_header, options.prefix + ".halide.h"}};
+    if (!native)
+      files[Halide::OutputFileType::static_library] = options.prefix + ".a";
     if (options.emitStmtHtml)
       files[Halide::OutputFileType::stmt_html] = options.prefix + ".stmt.html";
-    Halide::link_modules(modelName, *kernels).compile(files);
+    Halide::link_modules(modelName, modules).compile(files);
+    if (native && !writeStaticLibrary(*kernels, *target, machine,
+                                      options.prefix + ".a", error))
+      return module.emitError(error);
   } catch (const Halide::Error &e) {
-    return module.emitError("Halide could not compile the model: ")
-           << e.what();
+    return module.emitError("Halide could not compile the model: ") << e.what();
   }
 
   std::error_code ec;

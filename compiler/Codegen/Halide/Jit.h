@@ -1,6 +1,9 @@
-//===- Jit.h - Run a lowered pipeline through Halide's JIT ------*- C++ -*-===//
+//===- Jit.h - Run a lowered pipeline in this process -----------*- C++ -*-===//
 //
-// Part of bnc. What bn-run's Halide back end and the end-to-end tests use.
+// Part of bnc. What bn-run's Halide back end, bn-bench and the end-to-end
+// tests use. Halide lowers the pipeline; bnc's LLVM generates its machine
+// code (NativeCode.h) into one JIT per process, beside one copy of Halide's
+// runtime: the same code the ahead-of-time libraries get.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,9 +20,39 @@
 namespace bnc::halide {
 
 /// A compiled pipeline, ready to run many times.
+/// A Halide pipeline compiled into this process by bnc's LLVM.
+class JitKernel {
+public:
+  /// The target kernels are compiled for: the host (or HL_JIT_TARGET),
+  /// Halide's runtime linked separately.
+  static const Halide::Target &target();
+
+  JitKernel() = default;
+  /// Compiles `pipeline`, already scheduled for target(), with `arguments`
+  /// (its inputs, in order); its outputs named in `nonTemporalOutputs` are
+  /// written with non-temporal stores. On failure, `error` says why and
+  /// `valid()` is false.
+  JitKernel(Halide::Pipeline pipeline,
+            const std::vector<Halide::Argument> &arguments,
+            const std::string &name,
+            const std::vector<std::string> &nonTemporalOutputs,
+            std::string &error);
+
+  bool valid() const { return entry != nullptr; }
+
+  /// Runs on `buffers`: the inputs, then the outputs. Returns false with
+  /// `error` set on a Halide run-time error.
+  bool run(const std::vector<halide_buffer_t *> &buffers, std::string &error);
+
+private:
+  std::string name;
+  int (*entry)(void **) = nullptr; // Halide's argv-style entry point
+};
+
 class JitPipeline {
 public:
-  /// Schedules `lowered` for the host CPU and compiles it. On failure,
+  /// Schedules `lowered` for the host CPU (or HL_JIT_TARGET) and compiles
+  /// it. On failure,
   /// `error` says why and `valid()` is false. `autoscheduler` names the
   /// Halide autoscheduler plugin used for Scheduler::Auto or for kernels
   /// scheduled #bn.schedule<auto>: Mullapudi2016, Adams2019 or Li2018.
@@ -27,7 +60,7 @@ public:
               Scheduler scheduler = Scheduler::Hand,
               const std::string &autoscheduler = "Mullapudi2016");
 
-  bool valid() const { return compiled; }
+  bool valid() const { return kernel.valid(); }
 
   /// Runs on `inputs` (in argument order, shapes as declared) and fills
   /// `outputs`. Returns false with `error` set on wrong inputs or a Halide
@@ -44,9 +77,7 @@ public:
 
 private:
   LoweredPipeline lowered;
-  Halide::Pipeline pipeline;
-  Halide::Target target;
-  bool compiled = false;
+  JitKernel kernel;
 };
 
 } // namespace bnc::halide

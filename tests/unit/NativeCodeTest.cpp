@@ -1,0 +1,142 @@
+//===- NativeCodeTest.cpp - Halide kernels finished by bnc's LLVM ---------===//
+//
+// Part of bnc. The stores of the outputs named non-temporal, and only
+// those, become non-temporal (behind a run-time alignment check), and the
+// functions that make them end with a fence. What the stores compute is
+// pinned by the end-to-end tests, which run every kernel this way.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Halide/NativeCode.h"
+#include "compiler/Codegen/Halide/Jit.h"
+
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using bnc::halide::finishHalideModule;
+
+/// Doubles `in` into `twice` and copies it into `copy`, 16 lanes at a time;
+/// `twiceName` is what Halide calls the first output's buffer (the name is
+/// made unique among the Funcs of the process).
+Halide::Module twoOutputs(std::string &twiceName) {
+  Halide::ImageParam in(Halide::Float(32), 1, "in");
+  Halide::Var x("x");
+  Halide::Func twice("twice"), copy("copy");
+  twice(x) = in(x)*2.0f;
+  copy(x) = in(x);
+  twice.vectorize(x, 16, Halide::TailStrategy::GuardWithIf);
+  copy.vectorize(x, 16, Halide::TailStrategy::GuardWithIf);
+  twiceName = twice.name();
+  Halide::Target target =
+      Halide::get_host_target().with_feature(Halide::Target::NoRuntime);
+  return Halide::Pipeline({twice, copy})
+      .compile_to_module({in}, "two_outputs", target);
+}
+
+struct Stores {
+  int nonTemporal = 0, plainVector = 0, fences = 0;
+};
+
+Stores countStores(const llvm::Module &module) {
+  Stores stores;
+  for (const llvm::Function &function : module)
+    for (const llvm::BasicBlock &block : function)
+      for (const llvm::Instruction &instruction : block) {
+        if (llvm::isa<llvm::FenceInst>(instruction))
+          ++stores.fences;
+        auto *store = llvm::dyn_cast<llvm::StoreInst>(&instruction);
+        if (!store || !store->getValueOperand()->getType()->isVectorTy())
+          continue;
+        if (store->getMetadata(llvm::LLVMContext::MD_nontemporal))
+          ++stores.nonTemporal;
+        else
+          ++stores.plainVector;
+      }
+  return stores;
+}
+
+TEST(NativeCode, NamedOutputsOnlyAreStoredNonTemporally) {
+  llvm::LLVMContext context;
+  std::string error, twice;
+  std::unique_ptr<llvm::Module> plain =
+      finishHalideModule(twoOutputs(twice), {}, context, error);
+  ASSERT_TRUE(plain) << error;
+  Stores before = countStores(*plain);
+  EXPECT_EQ(before.nonTemporal, 0);
+  EXPECT_EQ(before.fences, 0);
+  ASSERT_GT(before.plainVector, 0);
+
+  Halide::Module module = twoOutputs(twice);
+  std::unique_ptr<llvm::Module> streamed =
+      finishHalideModule(module, {twice}, context, error);
+  ASSERT_TRUE(streamed) << error;
+  Stores after = countStores(*streamed);
+  // Each of twice's vector stores became a non-temporal store where the
+  // address is aligned and a plain one where it is not; copy's are plain.
+  EXPECT_GT(after.nonTemporal, 0);
+  EXPECT_EQ(after.plainVector, before.plainVector);
+  EXPECT_EQ(after.nonTemporal * 2, before.plainVector);
+  EXPECT_GT(after.fences, 0);
+}
+
+TEST(NativeCode, HostMachineIsDescribed) {
+  bnc::halide::MachineDescription machine;
+  std::string error;
+  ASSERT_TRUE(
+      bnc::halide::describeMachine(Halide::get_host_target(), machine, error))
+      << error;
+  EXPECT_FALSE(machine.cpu.empty());
+  EXPECT_TRUE(bnc::halide::createTargetMachine(machine, error)) << error;
+
+  Halide::Target windows("x86-64-windows-avx2");
+  EXPECT_FALSE(bnc::halide::describeMachine(windows, machine, error));
+  EXPECT_NE(error.find("x86-64-windows"), std::string::npos) << error;
+}
+
+/// y = 2 x over 64 values, compiled into the process's JIT.
+bnc::halide::JitKernel doubler(std::string &error) {
+  Halide::ImageParam x(Halide::Float(32), 1, "x");
+  Halide::Var i("i");
+  Halide::Func y("y");
+  y(i) = x(i) * 2.0f;
+  y.output_buffer().dim(0).set_bounds(0, 64);
+  y.vectorize(i, 16);
+  return bnc::halide::JitKernel(y, {x}, "doubler", {y.name()}, error);
+}
+
+TEST(NativeCode, JitKernelRunsWithNonTemporalStores) {
+  std::string error;
+  bnc::halide::JitKernel kernel = doubler(error);
+  ASSERT_TRUE(kernel.valid()) << error;
+  // Aligned (the non-temporal path) and off by one float (the plain one).
+  alignas(64) float x[80], y[80];
+  for (int i = 0; i < 80; ++i)
+    x[i] = static_cast<float>(i);
+  for (int offset : {0, 1}) {
+    Halide::Buffer<float> in(x + offset, 64), out(y + offset, 64);
+    ASSERT_TRUE(kernel.run({in.raw_buffer(), out.raw_buffer()}, error))
+        << error;
+    for (int i = 0; i < 64; ++i)
+      ASSERT_EQ(y[offset + i], 2.0f * (offset + i)) << "offset " << offset;
+  }
+}
+
+TEST(NativeCode, JitKernelReportsHalideRuntimeErrors) {
+  std::string error;
+  bnc::halide::JitKernel kernel = doubler(error);
+  ASSERT_TRUE(kernel.valid()) << error;
+  float x[64] = {}, y[32] = {};
+  Halide::Buffer<float> in(x, 64), out(y, 32); // the output is too small
+  EXPECT_FALSE(kernel.run({in.raw_buffer(), out.raw_buffer()}, error));
+  EXPECT_NE(error.find("@doubler"), std::string::npos) << error;
+  // Halide's own message, caught from its runtime.
+  EXPECT_NE(error.find("Output buffer y"), std::string::npos) << error;
+}
+
+} // namespace
