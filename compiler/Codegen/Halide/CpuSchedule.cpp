@@ -30,7 +30,7 @@ namespace {
 
 /// Channel by channel pays where a channel's runs are at least this long,
 /// or where the whole activation stays in cache.
-constexpr int64_t kMinChannelRunBytes = 32 << 10;
+constexpr int64_t kMinChannelRunBytes = 8 << 10;
 constexpr int64_t kCacheResidentBytes = 1 << 20;
 
 /// Elements per parallel task: about 64 KiB of f32, enough to hide the cost
@@ -345,9 +345,12 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
   // are short and the tensor comes from memory, the first pass over each
   // slice waits on memory at every run (the prefetchers start over), and
   // two streaming passes over the whole tensor are faster (measured:
-  // 32x64x56x56 from DRAM, 12.5 KB runs, 2.9 ms streaming against 4.2 ms
-  // channel by channel; 8x32x112x112, 50 KB runs, 1.11 ms channel by
-  // channel against 1.18 ms streaming; bench/RESULTS.md).
+  // 32x256x14x14, 784-byte runs: backward 1.4-1.9 ms channel by channel
+  // against 1.4-1.7 ms streaming, forward 0.9-1.3 against 0.8-0.9 ms).
+  // With runs of 12.5 KB channel by channel wins since large outputs are
+  // stored non-temporally (NativeCode.h), so that they no longer evict the
+  // channel's slice (32x64x56x56 from DRAM: backward 3.3-3.7 ms against
+  // 4.1-4.9 ms; with plain stores it lost, 4.2 ms against 2.9 ms forward).
   int64_t runBytes = 4;
   for (int64_t d = channelDim + 1; d < rank; ++d)
     runBytes *= anchor->shape[d];
