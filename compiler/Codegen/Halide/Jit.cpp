@@ -48,8 +48,9 @@ std::string takeRuntimeErrors() {
 /// the JIT target, and every kernel beside it.
 class KernelJit {
 public:
-  /// The process's JIT, made on first use; null with `error` set if it
-  /// cannot be.
+  /// The process's JIT, made on first use and kept until the process ends
+  /// (kernels are not removed either); null with `error` set if it cannot
+  /// be made.
   static KernelJit *get(std::string &error) {
     static std::string initError;
     static KernelJit *jit = [] {
@@ -69,6 +70,7 @@ public:
     return lookup<int(void **)>(module.name() + "_argv", error);
   }
 
+private:
   bool initialize(std::string &error) {
     Halide::Target target =
         JitKernel::target().without_feature(Halide::Target::NoRuntime);
@@ -109,7 +111,6 @@ public:
     return true;
   }
 
-private:
   bool addModule(const Halide::Module &module,
                  const std::vector<std::string> &nonTemporalBuffers,
                  std::string &error) {
@@ -177,6 +178,10 @@ JitKernel::JitKernel(Halide::Pipeline pipeline,
 
 bool JitKernel::run(const std::vector<halide_buffer_t *> &buffers,
                     std::string &error) {
+  if (!entry) {
+    error = "@" + name + " was not compiled";
+    return false;
+  }
   std::vector<void *> arguments(buffers.begin(), buffers.end());
   if (int status = entry(arguments.data())) {
     error = "running @" + name + " failed (Halide error " +
