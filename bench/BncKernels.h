@@ -1,9 +1,10 @@
 //===- BncKernels.h - bnc's contenders in bn-bench ---------------*- C++ -*-===//
 //
 // Part of bnc. Each kernel of bn-bench as a user gets it: a bn/nn model,
-// the same bn-opt pipelines as the tools, lowered to Halide and compiled by
-// Halide's JIT with bnc's hand schedule or Halide's autoscheduler. Also the
-// roofline: a copy and a scale-shift of the same bytes in plain Halide.
+// the same bn-opt pipelines as the tools, lowered to Halide with bnc's hand
+// schedule or Halide's autoscheduler and JIT-compiled as bn-run does. Also
+// the roofline: a copy and a scale-shift of the same bytes in plain Halide,
+// compiled the same way.
 //
 //===----------------------------------------------------------------------===//
 
