@@ -85,13 +85,20 @@ TEST(NativeCode, NamedOutputsOnlyAreStoredNonTemporally) {
   EXPECT_GT(after.fences, 0);
 }
 
-TEST(NativeCode, HostMachineIsDescribed) {
+TEST(NativeCode, MachinesAreDescribed) {
   bnc::halide::MachineDescription machine;
   std::string error;
   ASSERT_TRUE(
       bnc::halide::describeMachine(Halide::get_host_target(), machine, error))
       << error;
   EXPECT_FALSE(machine.cpu.empty());
+  EXPECT_TRUE(bnc::halide::createTargetMachine(machine, error)) << error;
+
+  // Another x86 machine: Halide's features in LLVM's words.
+  ASSERT_TRUE(bnc::halide::describeMachine(
+      Halide::Target("x86-64-linux-avx-avx2-fma"), machine, error))
+      << error;
+  EXPECT_EQ(machine.features, "+avx,+avx2,+fma");
   EXPECT_TRUE(bnc::halide::createTargetMachine(machine, error)) << error;
 
   Halide::Target windows("x86-64-windows-avx2");

@@ -261,12 +261,14 @@ bool bnc::halide::describeMachine(const Halide::Target &target,
     machine = {"aarch64-unknown-linux-gnu", "generic", "+neon"};
     return true;
   }
-  machine = {"x86_64-unknown-linux-gnu", "x86-64", "+sse4.1"};
+  // Halide's plain x86-64 is LLVM's: SSE2; each feature adds its own.
+  machine = {"x86_64-unknown-linux-gnu", "x86-64", ""};
   for (int f = 0; f < Halide::Target::FeatureEnd; ++f) {
     auto feature = static_cast<Halide::Target::Feature>(f);
     if (const char *names = x86Features(feature);
         names && target.has_feature(feature))
-      machine.features += std::string(",") + names;
+      machine.features += (machine.features.empty() ? "" : ",") +
+                          std::string(names);
   }
   return true;
 }
