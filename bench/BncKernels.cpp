@@ -311,12 +311,7 @@ public:
 
   bool valid() const { return jit.valid(); }
   bool run(std::string &error) override {
-    std::vector<halide_buffer_t *> buffers;
-    for (Halide::Buffer<float> &buffer : inputs)
-      buffers.push_back(buffer.raw_buffer());
-    for (Halide::Buffer<float> &buffer : outputs)
-      buffers.push_back(buffer.raw_buffer());
-    return jit.run(buffers, error);
+    return jit.run(inputs, outputs, error);
   }
 
 private:
@@ -327,7 +322,7 @@ private:
 } // namespace
 
 struct BncCompiler::Impl {
-  Impl() : context(makeRegistry()) {
+  Impl() : context(dialectRegistry()) {
     context.loadAllAvailableDialects();
     // Keep errors; bn-check-batch-size's warnings about small batches are
     // expected for some of the shapes.
@@ -335,11 +330,6 @@ struct BncCompiler::Impl {
       if (diag.getSeverity() == mlir::DiagnosticSeverity::Error)
         diagnostics += diag.str() + "\n";
     });
-  }
-  static mlir::DialectRegistry makeRegistry() {
-    mlir::DialectRegistry registry;
-    registerAllDialects(registry);
-    return registry;
   }
   mlir::MLIRContext context;
   std::string diagnostics;

@@ -29,6 +29,12 @@ void bnc::registerAllDialects(mlir::DialectRegistry &registry) {
                   mlir::tensor::TensorDialect>();
 }
 
+mlir::DialectRegistry bnc::dialectRegistry() {
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  return registry;
+}
+
 void bnc::registerAllPasses() {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
@@ -56,16 +62,10 @@ mlir::LogicalResult bnc::runPassPipeline(mlir::ModuleOp module,
 
 struct bnc::ProgramFile::Impl {
   explicit Impl(llvm::StringRef path)
-      : context(makeRegistry()), diagnostics(sourceMgr, &context) {
+      : context(dialectRegistry()), diagnostics(sourceMgr, &context) {
     // Diagnostics point at the user's file; the op reprinted is noise.
     context.printOpOnDiagnostic(false);
     module = mlir::parseSourceFile<mlir::ModuleOp>(path, sourceMgr, &context);
-  }
-
-  static mlir::DialectRegistry makeRegistry() {
-    mlir::DialectRegistry registry;
-    registerAllDialects(registry);
-    return registry;
   }
 
   mlir::MLIRContext context;

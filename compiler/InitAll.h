@@ -9,20 +9,21 @@
 #define BNC_COMPILER_INITALL_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/LLVM.h"
 
 #include <memory>
 #include <string>
-
-namespace mlir {
-class DialectRegistry;
-} // namespace mlir
 
 namespace bnc {
 
 /// Adds the bn and nn dialects and the upstream dialects that bnc programs use
 /// beside them (func, arith, tensor, math).
 void registerAllDialects(mlir::DialectRegistry &registry);
+
+/// A registry of the dialects of registerAllDialects: what a context for
+/// bnc programs is made with.
+mlir::DialectRegistry dialectRegistry();
 
 /// Registers the bnc passes and pipelines and the upstream cleanups they use
 /// (canonicalize, cse, symbol-dce) with the global pass registry.

@@ -127,7 +127,7 @@ TEST(NativeCode, JitKernelRunsWithNonTemporalStores) {
     x[i] = static_cast<float>(i);
   for (int offset : {0, 1}) {
     Halide::Buffer<float> in(x + offset, 64), out(y + offset, 64);
-    ASSERT_TRUE(kernel.run({in.raw_buffer(), out.raw_buffer()}, error))
+    ASSERT_TRUE(kernel.run({in}, {out}, error))
         << error;
     for (int i = 0; i < 64; ++i)
       ASSERT_EQ(y[offset + i], 2.0f * (offset + i)) << "offset " << offset;
@@ -140,7 +140,7 @@ TEST(NativeCode, JitKernelReportsHalideRuntimeErrors) {
   ASSERT_TRUE(kernel.valid()) << error;
   float x[64] = {}, y[32] = {};
   Halide::Buffer<float> in(x, 64), out(y, 32); // the output is too small
-  EXPECT_FALSE(kernel.run({in.raw_buffer(), out.raw_buffer()}, error));
+  EXPECT_FALSE(kernel.run({in}, {out}, error));
   EXPECT_NE(error.find("@doubler"), std::string::npos) << error;
   // Halide's own message, caught from its runtime.
   EXPECT_NE(error.find("Output buffer y"), std::string::npos) << error;

@@ -176,13 +176,19 @@ JitKernel::JitKernel(Halide::Pipeline pipeline,
   }
 }
 
-bool JitKernel::run(const std::vector<halide_buffer_t *> &buffers,
+bool JitKernel::run(const std::vector<Halide::Buffer<float>> &inputs,
+                    const std::vector<Halide::Buffer<float>> &outputs,
                     std::string &error) {
   if (!entry) {
     error = "@" + name + " was not compiled";
     return false;
   }
-  std::vector<void *> arguments(buffers.begin(), buffers.end());
+  // Halide's argv convention: the inputs, then the outputs.
+  std::vector<void *> arguments;
+  for (const Halide::Buffer<float> &buffer : inputs)
+    arguments.push_back(const_cast<halide_buffer_t *>(buffer.raw_buffer()));
+  for (const Halide::Buffer<float> &buffer : outputs)
+    arguments.push_back(const_cast<halide_buffer_t *>(buffer.raw_buffer()));
   if (int status = entry(arguments.data())) {
     error = "running @" + name + " failed (Halide error " +
             std::to_string(status) + ")";
@@ -238,10 +244,7 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
   for (const LoweredTensor &output : lowered.outputs) {
     HostTensor tensor;
     tensor.shape.assign(output.shape.begin(), output.shape.end());
-    int64_t count = 1;
-    for (int64_t size : tensor.shape)
-      count *= size;
-    tensor.data.resize(count);
+    tensor.data.resize(output.elements());
     outputs.push_back(std::move(tensor));
   }
   for (HostTensor &tensor : outputs)
@@ -261,11 +264,5 @@ bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
             std::to_string(outputs.size());
     return false;
   }
-  // Halide's argv convention: the inputs, then the outputs.
-  std::vector<halide_buffer_t *> buffers;
-  for (const Halide::Buffer<float> &buffer : inputs)
-    buffers.push_back(const_cast<halide_buffer_t *>(buffer.raw_buffer()));
-  for (const Halide::Buffer<float> &buffer : outputs)
-    buffers.push_back(const_cast<halide_buffer_t *>(buffer.raw_buffer()));
-  return kernel.run(buffers, error);
+  return kernel.run(inputs, outputs, error);
 }

@@ -19,7 +19,6 @@
 
 namespace bnc::halide {
 
-/// A compiled pipeline, ready to run many times.
 /// A Halide pipeline compiled into this process by bnc's LLVM.
 class JitKernel {
 public:
@@ -40,15 +39,18 @@ public:
 
   bool valid() const { return entry != nullptr; }
 
-  /// Runs on `buffers`: the inputs, then the outputs. Returns false with
-  /// `error` set on a Halide run-time error.
-  bool run(const std::vector<halide_buffer_t *> &buffers, std::string &error);
+  /// Runs on caller-owned buffers, one per argument and one per output, in
+  /// order. Returns false with `error` set on a Halide run-time error.
+  bool run(const std::vector<Halide::Buffer<float>> &inputs,
+           const std::vector<Halide::Buffer<float>> &outputs,
+           std::string &error);
 
 private:
   std::string name;
   int (*entry)(void **) = nullptr; // Halide's argv-style entry point
 };
 
+/// A lowered pipeline, scheduled and compiled, ready to run many times.
 class JitPipeline {
 public:
   /// Schedules `lowered` for the host CPU (or HL_JIT_TARGET) and compiles

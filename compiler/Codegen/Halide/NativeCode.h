@@ -56,9 +56,10 @@ struct MachineDescription {
 };
 
 /// The machine `target` describes: the host's CPU and features where
-/// `target` is the host, else those its Halide features name. Fails with
-/// `error` set for targets bnc does not generate code for (it does for
-/// x86-64 and 64-bit ARM Linux).
+/// `target` is the host, else those its Halide features name. Also readies
+/// LLVM's targets, which generating code for the machine needs (the JIT
+/// relies on it). Fails with `error` set for targets bnc does not generate
+/// code for (it does for x86-64 and 64-bit ARM Linux).
 bool describeMachine(const Halide::Target &target, MachineDescription &machine,
                      std::string &error);
 
