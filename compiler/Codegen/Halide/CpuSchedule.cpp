@@ -7,18 +7,22 @@
 // channel (statistics, normalisation, gradients; no layers) with its
 // channel outside contiguous rows (NCHW) runs channel by channel where its
 // rows are long enough to stream, so that the passes over a channel after
-// the first find it in cache. Everything else streams: sums in memory
-// order, then every output in one parallel, vectorised loop nest. The
-// thresholds come from bn-bench (bench/RESULTS.md).
+// the first find it in cache, and the next channel is prefetched while the
+// last pass writes. Everything else streams: sums in memory order, then
+// every output in one parallel, vectorised loop nest. The thresholds come
+// from bn-bench (bench/RESULTS.md).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Halide/CpuSchedule.h"
 
+#include "compiler/Codegen/Halide/PrefetchAhead.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
+#include <cassert>
 
 using namespace bnc::halide;
 using Halide::Func;
@@ -96,20 +100,22 @@ splitRunIntoLanes(Halide::Stage update, const std::vector<Halide::RVar> &rvars,
   return {outer, inner};
 }
 
-/// Vectorises the per-channel sum `func` whose channel lies outside dense
-/// rows (NCHW): its `contiguous` innermost reduction dimensions (H and W)
-/// are fused into one dense run of positions, split into a vector's worth
-/// of partial sums of consecutive positions (rfactor), and the lanes added
-/// up at the end. Fusing H with W keeps the lanes full where W alone is
-/// shorter than a vector (14, 7). Wider partial sums (two or four vectors,
-/// for more independent adds) measured slower: the double-precision
-/// vectors they make are split into many registers.
-void sumContiguousAsLanes(Func func, int contiguous, int vectorWidth) {
+/// Vectorises the sum `func` over a channel's dense run (a RunSum, or a
+/// Reduction with nothing outside the channel): its reduced dimensions
+/// (H and W in NCHW) are fused into one run of positions, split into a
+/// vector's worth of partial sums of consecutive positions (rfactor), and
+/// the lanes added up at the end. Fusing H with W keeps the lanes full
+/// where W alone is shorter than a vector (14, 7). Wider partial sums (two
+/// or four vectors, for more independent adds) measured slower when the
+/// sums were in double: the vectors they make are split into many
+/// registers.
+void sumRunAsLanes(Func func, int vectorWidth) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
-  contiguous = std::min<int>(contiguous, static_cast<int>(rvars.size()));
   Halide::Stage update = func.update();
   Halide::RVar runInner =
-      splitRunIntoLanes(update, rvars, contiguous, vectorWidth).second;
+      splitRunIntoLanes(update, rvars, static_cast<int>(rvars.size()),
+                        vectorWidth)
+          .second;
   Var lane("lane");
   Func partial = update.rfactor(runInner, lane);
   partial.compute_at(func, func.args().front())
@@ -127,44 +133,40 @@ constexpr int64_t kMinPositionsPerPart = 64;
 /// row (measured: 32x256x14x14, 0.61 ms against 0.40 ms).
 constexpr int64_t kMinStreamedRunElements = 1024;
 
-/// Streams the per-channel sum `func` whose channel lies outside dense
-/// rows (NCHW) through memory in order: the batch (the outermost reduced
-/// dimension) is split into parts summed in parallel, each part reading
-/// its images front to back, channel after channel, into partial sums per
-/// (part, channel, lane); the `contiguous` dimensions inside the channel
-/// (H, W) fused into the vector lanes as in sumContiguousAsLanes. Returns
-/// false, scheduling nothing, where the batch has fewer than two images
-/// or the runs are short.
-bool sumInMemoryOrder(Func func, int contiguous, int vectorWidth) {
-  std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
-  if (contiguous + 1 != static_cast<int>(rvars.size()))
-    return false;
-  std::vector<int64_t> extents = reducedExtents(func);
+/// Streams the per-channel sum `reduction` of the RunSums `runSum` (NCHW)
+/// through memory in order: the batch (the outermost position outside the
+/// channel) is split into parts summed in parallel, each part reading its
+/// images front to back, channel after channel: each run is summed in the
+/// vector lanes (sumRunAsLanes) and added to the part's sum for its
+/// channel, the parts' sums added up at the end. Returns false, scheduling
+/// nothing, where the batch has fewer than two images or the runs are
+/// short.
+bool sumInMemoryOrder(Func reduction, Func runSum, int vectorWidth) {
+  std::vector<Halide::RVar> rvars = reduction.rvars(); // innermost first
   int64_t runElements = 1;
-  for (int d = 0; d < contiguous; ++d)
-    runElements *= extents[d];
-  int64_t batch = extents.back();
+  for (int64_t extent : reducedExtents(runSum))
+    runElements *= extent;
+  int64_t batch = reducedExtents(reduction).back();
   if (batch < 2 || runElements < kMinStreamedRunElements)
     return false;
   int64_t parts = std::min<int64_t>(batch, kMaxSumParts);
   int64_t perPart = (batch + parts - 1) / parts;
-  Halide::Stage update = func.update();
-  auto [runOuter, runInner] =
-      splitRunIntoLanes(update, rvars, contiguous, vectorWidth);
+  Halide::Stage update = reduction.update();
   Halide::RVar images = rvars.back();
   Halide::RVar partOuter(images.name() + "_part"),
       inPart(images.name() + "_in_part");
   update.split(images, partOuter, inPart, static_cast<int>(perPart),
                TailStrategy::GuardWithIf);
-  Var lane("lane"), part("part"), channel = func.args().front();
-  Func partial = update.rfactor({{runInner, lane}, {partOuter, part}});
-  partial.compute_root()
-      .reorder_storage(lane, channel, part)
-      .vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
-  partial.update()
-      .reorder(lane, runOuter, channel, inPart, part)
-      .parallel(part)
-      .vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
+  Var part("part"), channel = reduction.args().front();
+  Func partial = update.rfactor(partOuter, part);
+  partial.compute_root();
+  std::vector<VarOrRVar> memoryOrder = {channel}; // innermost first
+  memoryOrder.insert(memoryOrder.end(), rvars.begin(), rvars.end() - 1);
+  memoryOrder.push_back(inPart);
+  memoryOrder.push_back(part);
+  partial.update().reorder(memoryOrder).parallel(part);
+  runSum.compute_at(partial, channel);
+  sumRunAsLanes(runSum, vectorWidth);
   return true;
 }
 
@@ -254,14 +256,6 @@ void scheduleLayerUpdate(const LoweredTensor &layer, int vectorWidth) {
       blockOuter);
 }
 
-/// How many of a per-channel sum's innermost reduction dimensions lie
-/// inside the channel (NCHW: 2), where the pipeline knows its channel.
-int reducedInsideChannel(const LoweredPipeline &pipeline) {
-  if (!pipeline.channelDim)
-    return 1;
-  return static_cast<int>(pipeline.channelRank - 1 - *pipeline.channelDim);
-}
-
 /// Schedules an output (MLIR shape `shape`) as one streaming loop nest: the
 /// dense dimensions inside the channel (or, without a known channel, the
 /// innermost ones up to a few vectors) fused into vectorised rows; the rest
@@ -315,8 +309,11 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
 /// all fused into the channel's loop. The slice is read from memory once
 /// and stays in cache for the passes that follow. Returns false, scheduling
 /// nothing, where it does not apply.
-bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
+bool scheduleChannelByChannel(LoweredPipeline &pipeline,
+                              Halide::Pipeline &halidePipeline,
+                              int vectorWidth) {
   bool reduces = pipeline.has(FuncRole::Reduction) ||
+                 pipeline.has(FuncRole::RunReduction) ||
                  pipeline.has(FuncRole::ReductionChannelsInner);
   if (!pipeline.channelDim || !reduces || pipeline.has(FuncRole::Layer))
     return false;
@@ -358,14 +355,16 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
       4 * anchor->elements() > kCacheResidentBytes)
     return false;
 
-  // Channels in blocks of about kTaskElements (one channel where a channel
-  // is larger), one block per parallel task, channel after channel. Blocks
-  // divide the channels exactly: sums computed per channel of a block must
-  // not see a channel beyond the last. Loops fused by compute_with must
-  // have the same names: the lowering calls the channel of every output
-  // "c".
-  int64_t channelsPerTask = std::max<int64_t>(
-      1, kTaskElements / (anchor->elements() / channels));
+  // Channels in blocks of at least kTaskElements and at least one of
+  // kStreamingTasks parts of the channels, one block per parallel task,
+  // channel after channel: while a channel is normalised, the next one of
+  // its block is prefetched. Blocks divide the channels exactly: sums
+  // computed per channel of a block must not see a channel beyond the
+  // last. Loops fused by compute_with must have the same names: the
+  // lowering calls the channel of every output "c".
+  int64_t channelsPerTask =
+      std::max({int64_t(1), kTaskElements / (anchor->elements() / channels),
+                channels / kStreamingTasks});
   while (channels % channelsPerTask != 0)
     --channelsPerTask;
   Var channelVar = vars[channel], task("c_task"), block("c_in_task");
@@ -386,9 +385,20 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
       loopOrder.push_back(vars[d]);
   loopOrder.push_back(channelVar);
   anchorFunc.reorder(loopOrder);
-  anchorFunc.vectorize(fuseLoops(anchorFunc, vars, 0, channel - 1),
-                       vectorWidth, TailStrategy::GuardWithIf);
+  Var run = fuseLoops(anchorFunc, vars, 0, channel - 1);
+  anchorFunc.vectorize(run, vectorWidth, TailStrategy::GuardWithIf);
   Var anchorBlock = splitChannels(anchorFunc, channelVar);
+  // The last pass over a channel reads it from cache and writes to memory;
+  // reading the next channel from memory meanwhile, as a copy does, keeps
+  // both directions busy (measured, forward from DRAM: 32x64x56x56
+  // 1.78-1.88 ms against 1.98-2.18 ms without, 64x128x56x56 6.2-6.8 ms
+  // against 7.1-8.1 ms; 8x32x112x112, 50 KB runs, the same 0.90 ms). The
+  // next channel of an activation is one run further on.
+  std::vector<std::string> activations;
+  for (const Halide::ImageParam &input : pipeline.inputs)
+    if (input.dimensions() == rank)
+      activations.push_back(input.name());
+  prefetchAhead(halidePipeline, anchorFunc.name(), activations, runBytes / 4);
 
   for (LoweredTensor &output : pipeline.outputs) {
     if (&output == anchor)
@@ -416,13 +426,15 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
       parallelizeAndVectorize(Func(func), funcVars, vectorWidth);
       break;
     case FuncRole::PerChannel:
+    case FuncRole::RunReduction:
       func.compute_at(anchorFunc, anchorBlock);
       break;
     case FuncRole::Reduction:
+    case FuncRole::RunSum:
     case FuncRole::ReductionChannelsInner:
       func.compute_at(anchorFunc, anchorBlock);
       if (func.has_update_definition())
-        sumContiguousAsLanes(func, reducedInsideChannel(pipeline), vectorWidth);
+        sumRunAsLanes(func, vectorWidth);
       break;
     }
   }
@@ -432,9 +444,10 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline, int vectorWidth) {
 } // namespace
 
 void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
+                                 Halide::Pipeline &halidePipeline,
                                  const Halide::Target &target) {
   int vectorWidth = target.natural_vector_size<float>();
-  if (scheduleChannelByChannel(pipeline, vectorWidth))
+  if (scheduleChannelByChannel(pipeline, halidePipeline, vectorWidth))
     return;
   for (auto &[func, role] : pipeline.funcs) {
     std::vector<Var> vars = func.args();
@@ -444,15 +457,29 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
     case FuncRole::PerChannel:
       func.compute_root();
       break;
-    case FuncRole::Reduction: {
+    case FuncRole::Reduction:
+      // One channel per task.
       func.compute_root();
       if (!func.has_update_definition())
         break;
-      if (sumInMemoryOrder(func, reducedInsideChannel(pipeline), vectorWidth))
+      sumRunAsLanes(func, vectorWidth);
+      func.update().parallel(vars.front());
+      break;
+    case FuncRole::RunSum:
+      break; // With the RunReduction that adds it up.
+    case FuncRole::RunReduction: {
+      func.compute_root();
+      auto pair = llvm::find_if(pipeline.runSums, [&](const auto &entry) {
+        return entry.first.name() == func.name();
+      });
+      assert(pair != pipeline.runSums.end() && "a RunReduction without runs");
+      Func runSum = pair->second;
+      if (sumInMemoryOrder(func, runSum, vectorWidth))
         break;
       // One channel per task.
-      sumContiguousAsLanes(func, reducedInsideChannel(pipeline), vectorWidth);
       func.update().parallel(vars.front());
+      runSum.compute_at(func, vars.front());
+      sumRunAsLanes(runSum, vectorWidth);
       break;
     }
     case FuncRole::ReductionChannelsInner:

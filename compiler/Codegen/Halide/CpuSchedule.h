@@ -12,18 +12,21 @@
 
 namespace bnc::halide {
 
-/// Schedules `pipeline` for `target`'s CPU at its natural vector width.
-/// A pipeline separable per channel whose channel lies outside contiguous
-/// rows (NCHW training forward, backward) runs channel by channel, blocks
-/// of channels in parallel tasks (a channel's sums, H x W in the vector
-/// lanes, then its outputs, while its slice is in cache) where a channel's
-/// rows are long or the tensor is small. Otherwise element-wise work is
+/// Schedules `pipeline` (as `halidePipeline`, to which it may add lowering
+/// passes) for `target`'s CPU at its natural vector width. A pipeline
+/// separable per channel whose channel lies outside contiguous rows (NCHW
+/// training forward, backward) runs channel by channel, blocks of channels
+/// in parallel tasks (a channel's sums, H x W in the vector lanes, then its
+/// outputs, while its slice is in cache and the next channel is
+/// prefetched) where a channel's rows are long or the tensor is small.
+/// Otherwise element-wise work is
 /// inlined; per-channel values are computed once; sums are streamed through
 /// memory in order, parts of the batch in parallel (NCHW with long rows,
 /// and contiguous channels, which are the vector lanes), or made one
 /// channel per task; layers are computed on their own; and every output
 /// streams: dense rows vectorised, about eight parallel tasks.
-void scheduleForCpu(LoweredPipeline &pipeline, const Halide::Target &target);
+void scheduleForCpu(LoweredPipeline &pipeline, Halide::Pipeline &halidePipeline,
+                    const Halide::Target &target);
 
 } // namespace bnc::halide
 

@@ -1,9 +1,10 @@
 //===- Lowering.cpp - bn/nn functions to Halide pipelines -----------------===//
 //
 // Part of bnc. See Lowering.h. One lowering rule per op, each a direct
-// transcription of the op's formula; statistics are accumulated in double
-// in one pass, shifted by each channel's first value, so large means do not
-// swallow small variances.
+// transcription of the op's formula; statistics are accumulated in one
+// pass, shifted by each channel's first value so that large means do not
+// swallow small variances, each dense run of a channel in f32 and the runs
+// in double.
 //
 //===----------------------------------------------------------------------===//
 
@@ -138,11 +139,14 @@ private:
                            const std::function<Expr(Expr, Expr)> &fn);
 
   /// A per-channel Func, in double: the sum over every dimension of `shape`
-  /// but `channelDim` of `term(indices)`, indices in MLIR order. A Tuple
-  /// term makes a Tuple of sums, computed in one pass.
-  Func channelSum(const std::string &name, ArrayRef<int64_t> shape,
-                  int64_t channelDim,
-                  const std::function<Halide::Tuple(ArrayRef<Expr>)> &term);
+  /// but `channelDim` of `term(indices, type)`, indices in MLIR order, the
+  /// term computed in `type`. A Tuple term makes a Tuple of sums, computed
+  /// in one pass. Where the channel has dense runs (the dimensions inside
+  /// it) and positions outside it, each run is summed in f32 first (a
+  /// RunSum), and the runs in double.
+  Func channelSum(
+      const std::string &name, ArrayRef<int64_t> shape, int64_t channelDim,
+      const std::function<Halide::Tuple(ArrayRef<Expr>, Halide::Type)> &term);
 
   /// Per-channel statistics of `x` in double, in one pass: the mean, and
   /// the sum of squared deviations from it; `samples` is m.
@@ -329,49 +333,101 @@ LoweredTensor Lowerer::perElement(const std::string &name,
 
 Func Lowerer::channelSum(
     const std::string &name, ArrayRef<int64_t> shape, int64_t channelDim,
-    const std::function<Halide::Tuple(ArrayRef<Expr>)> &term) {
+    const std::function<Halide::Tuple(ArrayRef<Expr>, Halide::Type)> &term) {
   noteChannel(static_cast<int64_t>(shape.size()), channelDim);
   Var channel("c");
-  std::vector<Halide::Range> ranges; // innermost first
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d)
-    if (d != channelDim)
-      ranges.emplace_back(0, static_cast<int>(shape[d]));
-
-  // Channels are contiguous where every dimension inside them has extent 1
-  // (NHWC, or NCHW with H = W = 1).
-  bool channelsInner = llvm::all_of(shape.drop_front(channelDim + 1),
-                                    [](int64_t size) { return size == 1; });
-  Func func = newFunc(name, channelsInner ? FuncRole::ReductionChannelsInner
-                                          : FuncRole::Reduction);
-  auto inDouble = [](const Halide::Tuple &values) {
-    std::vector<Expr> exprs;
-    for (const Expr &value : values.as_vector())
-      exprs.push_back(Halide::cast<double>(value));
-    return exprs;
-  };
-  auto define = [&](std::vector<Expr> values) {
+  // A channel's run: the dimensions inside it (after it in MLIR order),
+  // dense in memory; and the positions outside it (before it).
+  std::vector<Halide::Range> run, outside; // innermost first
+  int64_t runLength = 1;
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    if (d > channelDim) {
+      run.emplace_back(0, static_cast<int>(shape[d]));
+      runLength *= shape[d];
+    } else if (d < channelDim) {
+      outside.emplace_back(0, static_cast<int>(shape[d]));
+    }
+  }
+  auto define = [](Func func, const std::vector<Expr> &args,
+                   const std::vector<Expr> &values) {
     if (values.size() == 1)
-      func(channel) = values.front();
+      func(args) = values.front();
     else
-      func(channel) = Halide::Tuple(values);
+      func(args) = Halide::Tuple(values);
   };
+  auto accumulate = [&](Func func, const std::vector<Expr> &args,
+                        const std::vector<Expr> &terms) {
+    std::vector<Expr> sums;
+    for (size_t t = 0; t < terms.size(); ++t)
+      sums.push_back((terms.size() == 1 ? Expr(func(args))
+                                        : Expr(func(args)[t])) +
+                     terms[t]);
+    define(func, args, sums);
+  };
+  auto zeros = [](Halide::Type type, size_t count) {
+    return std::vector<Expr>(count, Halide::cast(type, 0));
+  };
+  auto termsAt = [&](Halide::Type type,
+                     const std::function<Expr(int64_t)> &index) {
+    std::vector<Expr> indices(shape.size());
+    for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+      indices[d] = d == channelDim ? Expr(channel) : index(d);
+    return term(indices, type).as_vector();
+  };
+
+  if (runLength > 1 && !outside.empty()) {
+    // Two levels: each run summed in f32 (runs are short: a few thousand
+    // values, in vector lanes of a few hundred each), the runs in double.
+    // The runs' f32 sums cost a third of the work of double ones, which
+    // bounds the training forward from cache (bench/RESULTS.md).
+    std::vector<Var> position; // innermost first
+    std::vector<Expr> runArgs = {channel};
+    for (size_t p = 0; p < outside.size(); ++p) {
+      position.emplace_back("p" + std::to_string(p));
+      runArgs.push_back(position.back());
+    }
+    Func runSum = newFunc(name + "_run", FuncRole::RunSum);
+    Halide::RDom inRun(run);
+    int k = static_cast<int>(run.size()) - 1, j = static_cast<int>(outside.size()) - 1;
+    std::vector<Expr> terms =
+        termsAt(Halide::Float(32), [&](int64_t d) -> Expr {
+          return d > channelDim ? Expr(inRun[k--]) : Expr(position[j--]);
+        });
+    define(runSum, runArgs, zeros(Halide::Float(32), terms.size()));
+    accumulate(runSum, runArgs, terms);
+
+    Func func = newFunc(name, FuncRole::RunReduction);
+    Halide::RDom positions(outside);
+    std::vector<Expr> atPosition = {channel};
+    for (int p = 0; p < positions.dimensions(); ++p)
+      atPosition.push_back(positions[p]);
+    std::vector<Expr> runs;
+    for (size_t t = 0; t < terms.size(); ++t)
+      runs.push_back(Halide::cast<double>(
+          terms.size() == 1 ? Expr(runSum(atPosition))
+                            : Expr(runSum(atPosition)[t])));
+    define(func, {channel}, zeros(Halide::Float(64), terms.size()));
+    accumulate(func, {channel}, runs);
+    pipeline.runSums.emplace_back(func, runSum);
+    return func;
+  }
+
+  // One level, in double: channels contiguous (every dimension inside them
+  // has extent 1: NHWC, or NCHW with H = W = 1), or nothing outside them.
+  std::vector<Halide::Range> ranges = run;
+  ranges.insert(ranges.end(), outside.begin(), outside.end());
+  Func func = newFunc(name, runLength == 1 ? FuncRole::ReductionChannelsInner
+                                           : FuncRole::Reduction);
   if (ranges.empty()) {
-    define(inDouble(term({Expr(channel)})));
+    define(func, {channel}, termsAt(Halide::Float(64), nullptr));
     return func;
   }
   Halide::RDom r(ranges);
-  std::vector<Expr> indices(shape.size());
   int k = static_cast<int>(ranges.size()) - 1;
-  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
-    indices[d] = d == channelDim ? Expr(channel) : Expr(r[k--]);
-  std::vector<Expr> terms = inDouble(term(indices));
-  define(std::vector<Expr>(terms.size(), Halide::cast<double>(0)));
-  std::vector<Expr> sums;
-  for (size_t t = 0; t < terms.size(); ++t)
-    sums.push_back((terms.size() == 1 ? Expr(func(channel))
-                                      : Expr(func(channel)[t])) +
-                   terms[t]);
-  define(sums);
+  std::vector<Expr> terms = termsAt(
+      Halide::Float(64), [&](int64_t) -> Expr { return Expr(r[k--]); });
+  define(func, {channel}, zeros(Halide::Float(64), terms.size()));
+  accumulate(func, {channel}, terms);
   return func;
 }
 
@@ -379,22 +435,25 @@ Lowerer::Statistics Lowerer::channelStatistics(const LoweredTensor &x,
                                                int64_t channelDim) {
   double samples =
       static_cast<double>(product(x.shape) / x.shape[channelDim]);
-  // One pass over x: the sums of d and d^2, d = x - shift, in double. The
-  // shift (the channel's first value) keeps d near the channel's spread,
+  // One pass over x: the sums of d and d^2, d = x - shift (channelSum:
+  // runs in f32, the whole in double). The shift (the channel's first
+  // value) keeps d near the channel's spread,
   // so that sum(d^2) - sum(d)^2 / m does not cancel (a naive sum of
   // squares would lose the variance of a channel with a large mean).
   Var c("c");
   Func shift = newFunc("shift", FuncRole::Elementwise);
   std::vector<Expr> first(x.shape.size(), Expr(0));
   first[channelDim] = c;
-  shift(c) = Halide::cast<double>(at(x, first));
+  shift(c) = at(x, first);
   Func moments = channelSum(
-      "shifted_moments", x.shape, channelDim, [&](ArrayRef<Expr> i) {
-        Expr d = Halide::cast<double>(at(x, i)) - shift(i[channelDim]);
+      "shifted_moments", x.shape, channelDim,
+      [&](ArrayRef<Expr> i, Halide::Type type) {
+        Expr d = Halide::cast(type, at(x, i)) -
+                 Halide::cast(type, shift(i[channelDim]));
         return Halide::Tuple(d, d * d);
       });
   Func mean = newFunc("mean_f64", FuncRole::Elementwise);
-  mean(c) = shift(c) + moments(c)[0] / Expr(samples);
+  mean(c) = Halide::cast<double>(shift(c)) + moments(c)[0] / Expr(samples);
   Func squares = newFunc("squared_deviation", FuncRole::Elementwise);
   squares(c) = Halide::max(
       moments(c)[1] - moments(c)[0] * moments(c)[0] / Expr(samples),
@@ -527,8 +586,10 @@ LogicalResult Lowerer::lowerGrad(bn::BatchNormGradOp op) {
   };
   // Both sums in one pass over x and dy.
   Func sums = channelSum("gradient_sums", x.shape, channelDim,
-                         [&](ArrayRef<Expr> i) {
-                           return Halide::Tuple(at(dy, i), at(dy, i) * xhat(i));
+                         [&](ArrayRef<Expr> i, Halide::Type type) {
+                           return Halide::Tuple(
+                               Halide::cast(type, at(dy, i)),
+                               Halide::cast(type, at(dy, i) * xhat(i)));
                          });
   LoweredTensor doffset = perChannel("doffset", channels, [&](Expr c) {
     return Halide::cast<float>(sums(c)[0]);

@@ -46,7 +46,12 @@ struct LoweredTensor {
 enum class FuncRole {
   Elementwise, // pure, cheap: inline into its consumers
   PerChannel,  // one value per channel (statistics): compute once, tiny
-  Reduction,   // per-channel sums, channel not innermost: compute once
+  Reduction,   // per-channel sums in double over a channel's elements,
+               // channel not innermost, no dimension outside it
+  RunSum,      // per channel and position outside it (NCHW: image), the
+               // f32 sum over the channel's dense run there (H x W)
+  RunReduction, // per-channel sums in double of RunSums over the positions
+                // outside the channel
   ReductionChannelsInner, // per-channel sums, channel innermost (NHWC)
   Layer,       // convolution or dense layer: compute once, on its own
   Materialized, // computed once into a buffer: what leaves a bn.kernel, a
@@ -69,6 +74,8 @@ struct LoweredPipeline {
   /// channels apart from the dimensions it fuses.
   std::optional<int64_t> channelDim;
   int64_t channelRank = 0;
+  /// Each Func of role RunReduction with the RunSum it adds up.
+  std::vector<std::pair<Halide::Func, Halide::Func>> runSums;
   /// The layers (convolutions, dense) with their shapes: the Funcs of role
   /// Layer, for the schedule to block their loops.
   std::vector<LoweredTensor> layers;

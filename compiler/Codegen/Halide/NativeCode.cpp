@@ -14,6 +14,7 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -143,6 +144,26 @@ void streamStores(llvm::Module &module,
   }
 }
 
+/// Makes the prefetches of `module` fetch for reading into the second-level
+/// cache. Halide 14's ask for no temporal locality (PREFETCHNTA on x86);
+/// bnc prefetches the next channel of an input (PrefetchAhead.h), which is
+/// read twice, a whole channel later (measured, forward channel by channel
+/// from DRAM: 32x64x56x56 1.97-1.98 ms against 2.07-2.15 ms, 64x128x56x56
+/// 6.7-7.1 ms against 6.9-7.9 ms).
+void prefetchForReadingIntoL2(llvm::Module &module) {
+  llvm::Function *prefetch = llvm::Intrinsic::getDeclarationIfExists(
+      &module, llvm::Intrinsic::prefetch,
+      {llvm::PointerType::getUnqual(module.getContext())});
+  if (!prefetch)
+    return;
+  llvm::Type *i32 = llvm::Type::getInt32Ty(module.getContext());
+  for (llvm::User *user : prefetch->users())
+    if (auto *call = llvm::dyn_cast<llvm::CallInst>(user)) {
+      call->setArgOperand(1, llvm::ConstantInt::get(i32, 0)); // read
+      call->setArgOperand(2, llvm::ConstantInt::get(i32, 2)); // L2
+    }
+}
+
 void initializeLlvmTargets() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -226,6 +247,7 @@ std::unique_ptr<llvm::Module> bnc::halide::finishHalideModule(
     return nullptr;
   }
   streamStores(**parsed, buffers);
+  prefetchForReadingIntoL2(**parsed);
   return std::move(*parsed);
 }
 

@@ -69,7 +69,7 @@ bool bnc::halide::schedulePipeline(LoweredPipeline &lowered,
       pipeline.auto_schedule(autoscheduler, target,
                              Halide::MachineParams::generic());
     } else {
-      scheduleForCpu(lowered, target);
+      scheduleForCpu(lowered, pipeline, target);
     }
   } catch (const Halide::Error &e) {
     error = "Halide could not schedule @" + lowered.name + ": " + e.what();
