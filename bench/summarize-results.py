@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""Reads bn-bench's JSON records and prints, in Markdown, the summary table
+of bench/RESULTS.md and how the run stands against issue 6's targets.
+
+usage: summarize-results.py RESULTS.json
+"""
+import json
+import sys
+
+COLUMNS = ["fwd_train", "fwd_train_relu", "fwd_train_add_relu", "bwd",
+           "fwd_infer"]
+MEGABYTE = 1 << 20
+
+
+def shape_name(record):
+    name = "x".join(map(str, record["shape"]))
+    return name + (" cold" if record["cold"] else "")
+
+
+def tensor_bytes(record):
+    count = 4
+    for size in record["shape"]:
+        count *= size
+    return count
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    records = json.load(open(sys.argv[1]))
+    cells = {}  # (shape, layout, kernel, impl) -> record
+    rows = []   # (shape, layout) in the order of the run
+    for r in records:
+        layout = "nchw" if r["layout"] == "nChw8c" else r["layout"]
+        if r["impl"] != "onednn":
+            key = (shape_name(r), layout)
+            if key not in rows:
+                rows.append(key)
+        cells[(shape_name(r), r["layout"], r["kernel"], r["impl"])] = r
+
+    def cell(shape, layout, kernel, impl="bnc"):
+        return cells.get((shape, layout, kernel, impl))
+
+    print("| shape | layout | copy GB/s | " + " | ".join(COLUMNS) +
+          " | conv_bn_folded / conv |")
+    print("|---" * (len(COLUMNS) + 4) + "|")
+    for shape, layout in rows:
+        copy = cell(shape, layout, "copy", "roofline")
+        out = [shape, layout, "%.1f" % copy["gbps"] if copy else "-"]
+        for kernel in COLUMNS:
+            mine, auto = cell(shape, layout, kernel), cell(
+                shape, layout, kernel, "bnc_auto")
+            if not mine:
+                out.append("-")
+                continue
+            text = "%.0f%%" % mine["pct_copy"]
+            if "vs_onednn_best" in mine:
+                text += " (%.2fx)" % mine["vs_onednn_best"]
+            if auto:
+                text += " / auto %.0f%%" % auto["pct_copy"]
+            out.append(text)
+        folded, conv = cell(shape, layout, "conv_bn_folded"), cell(
+            shape, layout, "conv")
+        out.append("%.3f" % (folded["median_us"] / conv["median_us"])
+                   if folded and conv else "-")
+        print("| " + " | ".join(out) + " |")
+
+    def verdict(title, kernel, passes, large_only=False):
+        met, missed = [], []
+        for shape, layout in rows:
+            r = cell(shape, layout, kernel)
+            if not r or (large_only and tensor_bytes(r) < MEGABYTE):
+                continue
+            (met if passes(r) else missed).append(
+                "%s %s %s" % (shape, layout, describe(r)))
+        print("- **%s**: %d of %d. Met: %s. Not met: %s." % (
+            title, len(met), len(met) + len(missed),
+            ", ".join(met) or "none", ", ".join(missed) or "none"))
+
+    def describe(r):
+        text = "%.0f%%" % r["pct_copy"]
+        if "vs_onednn_best" in r:
+            text += " %.2fx" % r["vs_onednn_best"]
+        return text
+
+    def ratio(r):
+        return r.get("vs_onednn_best", float("inf"))
+
+    print()
+    verdict("training forward >= 80% of copy (tensors >= 1 MB)", "fwd_train",
+            lambda r: r["pct_copy"] >= 80, large_only=True)
+    verdict("training forward <= 0.6x oneDNN's best", "fwd_train",
+            lambda r: ratio(r) <= 0.6)
+    verdict("backward >= 60% of copy (3S)", "bwd",
+            lambda r: r["pct_copy"] >= 60)
+    verdict("backward <= 0.8x oneDNN's best", "bwd", lambda r: ratio(r) <= 0.8)
+    verdict("inference >= 90% of copy", "fwd_infer",
+            lambda r: r["pct_copy"] >= 90)
+
+    within, folded_total = [], 0
+    for shape, layout in rows:
+        folded, conv = cell(shape, layout, "conv_bn_folded"), cell(
+            shape, layout, "conv")
+        if folded and conv:
+            folded_total += 1
+            if folded["median_us"] <= 1.03 * conv["median_us"]:
+                within.append(shape + " " + layout)
+    print("- **folded conv+BN within 3%% of the conv alone**: %d of %d." %
+          (len(within), folded_total))
+
+    wins = {"BN": [0, 0], "conv": [0, 0]}
+    losses = []
+    for (shape, layout, kernel, impl), auto in cells.items():
+        if impl != "bnc_auto":
+            continue
+        mine = cell(shape, layout, kernel)
+        if not mine:
+            continue
+        group = wins["conv" if kernel.startswith("conv") else "BN"]
+        group[1] += 1
+        if mine["median_us"] < auto["median_us"]:
+            group[0] += 1
+        else:
+            losses.append("%s %s %s %.2fx" % (
+                shape, layout, kernel, auto["median_us"] / mine["median_us"]))
+    print("- **hand schedule beats the autoscheduler**: %d of %d cells "
+          "(BN %d of %d, conv %d of %d). Not: %s." % (
+              wins["BN"][0] + wins["conv"][0], wins["BN"][1] + wins["conv"][1],
+              wins["BN"][0], wins["BN"][1], wins["conv"][0], wins["conv"][1],
+              ", ".join(sorted(losses)) or "none"))
+
+
+if __name__ == "__main__":
+    main()
