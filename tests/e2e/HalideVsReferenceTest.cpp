@@ -107,6 +107,15 @@ const OpCase kOpCases[] = {
             : tensor<8x64x32x32xf32>, tensor<64xf32>
         return %y, %m, %v : tensor<8x64x32x32xf32>, tensor<64xf32>, tensor<64xf32>
       })mlir"},
+    // Runs of 25 values: summed across channels, a vector of 16 and a
+    // partial one.
+    {"train_nchw_short_runs", R"mlir(
+      func.func @f(%x: tensor<3x20x5x5xf32>, %c: tensor<20xf32>)
+          -> (tensor<3x20x5x5xf32>, tensor<20xf32>, tensor<20xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            : tensor<3x20x5x5xf32>, tensor<20xf32>
+        return %y, %m, %v : tensor<3x20x5x5xf32>, tensor<20xf32>, tensor<20xf32>
+      })mlir"},
     // H = W = 1: channels contiguous; 130 rows summed in 2 parts.
     {"train_nchw_1x1_parts", R"mlir(
       func.func @f(%x: tensor<130x5x1x1xf32>, %c: tensor<5xf32>)

@@ -8,9 +8,10 @@
 // channel outside contiguous rows (NCHW) runs channel by channel where its
 // rows are long enough to stream, so that the passes over a channel after
 // the first find it in cache, and the next channel is prefetched while the
-// last pass writes. Everything else streams: sums in memory order, then
-// every output in one parallel, vectorised loop nest. The thresholds come
-// from bn-bench (bench/RESULTS.md).
+// last pass writes. Everything else streams: sums in memory order (or
+// across channels, where rows are a few vectors long), then every output
+// in one parallel, vectorised loop nest. The thresholds come from bn-bench
+// (bench/RESULTS.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -83,6 +84,14 @@ std::vector<int64_t> reducedExtents(Func func) {
   return extents;
 }
 
+/// The number of values each RunSum `runSum` adds up.
+int64_t runLength(Func runSum) {
+  int64_t length = 1;
+  for (int64_t extent : reducedExtents(runSum))
+    length *= extent;
+  return length;
+}
+
 /// Fuses the `contiguous` innermost reduced dimensions of `update` (a
 /// channel's dense run of positions: H x W in NCHW) and splits the run into
 /// vectors; returns the split's outer and inner (the lanes) RVars.
@@ -143,11 +152,8 @@ constexpr int64_t kMinStreamedRunElements = 1024;
 /// short.
 bool sumInMemoryOrder(Func reduction, Func runSum, int vectorWidth) {
   std::vector<Halide::RVar> rvars = reduction.rvars(); // innermost first
-  int64_t runElements = 1;
-  for (int64_t extent : reducedExtents(runSum))
-    runElements *= extent;
   int64_t batch = reducedExtents(reduction).back();
-  if (batch < 2 || runElements < kMinStreamedRunElements)
+  if (batch < 2 || runLength(runSum) < kMinStreamedRunElements)
     return false;
   int64_t parts = std::min<int64_t>(batch, kMaxSumParts);
   int64_t perPart = (batch + parts - 1) / parts;
@@ -168,6 +174,45 @@ bool sumInMemoryOrder(Func reduction, Func runSum, int vectorWidth) {
   runSum.compute_at(partial, channel);
   sumRunAsLanes(runSum, vectorWidth);
   return true;
+}
+
+/// Runs of fewer vectors than this are summed with channels in the vector
+/// lanes (sumRunsAcrossChannels): adding up a vector's lanes costs about as
+/// much as a few vectors of the run, a strided load as a few dense ones
+/// (measured, forward: 1x512x7x7, runs of 49, 8.2-8.5 us across channels
+/// against 17.5-17.7 us in lanes of the run; 32x256x14x14, runs of 196,
+/// 0.55-0.61 ms across channels against 0.50 ms, the backward 1.6-1.9 ms
+/// against 1.0-1.2 ms).
+constexpr int64_t kMinVectorsPerRun = 4;
+
+/// Sums the RunSums `runSum` of `reduction` with channels in the vector
+/// lanes: for each vector of channels (a parallel task), image after
+/// image, position after position, each lane reading its channel's value
+/// (a strided load). No horizontal sums: where runs are short, summing
+/// each one in lanes of its own positions spends more on adding up the
+/// lanes than on the run.
+void sumRunsAcrossChannels(Func reduction, Func runSum, int vectorWidth) {
+  auto vectorizeChannels = [&](Func func) {
+    Var c = func.args().front();
+    Var outer(c.name() + "_vectors"), lanes(c.name() + "_lanes");
+    func.vectorize(c, vectorWidth, TailStrategy::GuardWithIf);
+    Halide::Stage update = func.update();
+    update.split(c, outer, lanes, vectorWidth, TailStrategy::GuardWithIf);
+    std::vector<VarOrRVar> order = {lanes}; // innermost first
+    for (const Halide::RVar &rvar : func.rvars())
+      order.push_back(rvar);
+    std::vector<Var> args = func.args();
+    for (size_t a = 1; a < args.size(); ++a)
+      order.push_back(args[a]);
+    order.push_back(outer);
+    update.reorder(order).vectorize(lanes);
+    return std::make_pair(update, outer);
+  };
+  reduction.compute_root();
+  auto [update, outer] = vectorizeChannels(reduction);
+  update.parallel(outer);
+  runSum.compute_at(reduction, outer);
+  vectorizeChannels(runSum);
 }
 
 /// Vectorises the per-channel sum `func` whose channels are contiguous
@@ -354,6 +399,9 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   if (runBytes < kMinChannelRunBytes &&
       4 * anchor->elements() > kCacheResidentBytes)
     return false;
+  // Short runs are summed across channels (sumRunsAcrossChannels).
+  if (runBytes / 4 < kMinVectorsPerRun * vectorWidth)
+    return false;
 
   // Channels in blocks of at least kTaskElements and at least one of
   // kStreamingTasks parts of the channels, one block per parallel task,
@@ -474,6 +522,10 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
       });
       assert(pair != pipeline.runSums.end() && "a RunReduction without runs");
       Func runSum = pair->second;
+      if (runLength(runSum) < kMinVectorsPerRun * vectorWidth) {
+        sumRunsAcrossChannels(func, runSum, vectorWidth);
+        break;
+      }
       if (sumInMemoryOrder(func, runSum, vectorWidth))
         break;
       // One channel per task.

@@ -19,12 +19,12 @@ namespace bnc::halide {
 /// in parallel tasks (a channel's sums, H x W in the vector lanes, then its
 /// outputs, while its slice is in cache and the next channel is
 /// prefetched) where a channel's rows are long or the tensor is small.
-/// Otherwise element-wise work is
-/// inlined; per-channel values are computed once; sums are streamed through
-/// memory in order, parts of the batch in parallel (NCHW with long rows,
-/// and contiguous channels, which are the vector lanes), or made one
-/// channel per task; layers are computed on their own; and every output
-/// streams: dense rows vectorised, about eight parallel tasks.
+/// Otherwise element-wise work is inlined; per-channel values are computed
+/// once; sums are streamed through memory in order, parts of the batch in
+/// parallel (NCHW with long rows, and contiguous channels, which are the
+/// vector lanes), made across channels (NCHW with rows of a few vectors),
+/// or one channel per task; layers are computed on their own; and every
+/// output streams: dense rows vectorised, about eight parallel tasks.
 void scheduleForCpu(LoweredPipeline &pipeline, Halide::Pipeline &halidePipeline,
                     const Halide::Target &target);
 
