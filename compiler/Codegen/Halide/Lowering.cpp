@@ -376,10 +376,12 @@ Func Lowerer::channelSum(
   };
 
   if (runLength > 1 && !outside.empty()) {
-    // Two levels: each run summed in f32 (runs are short: a few thousand
-    // values, in vector lanes of a few hundred each), the runs in double.
-    // The runs' f32 sums cost a third of the work of double ones, which
-    // bounds the training forward from cache (bench/RESULTS.md).
+    // Two levels: each run (NCHW: one image's H x W) summed in f32, the
+    // runs in double. A run's rounding grows with the run, not with the
+    // batch (tests/e2e bounds it for runs of 65536 values); its f32 sums
+    // take a third of the vector work of double ones, which was what
+    // bounded the training forward while a channel is in cache
+    // (bench/RESULTS.md).
     std::vector<Var> position; // innermost first
     std::vector<Expr> runArgs = {channel};
     for (size_t p = 0; p < outside.size(); ++p) {
@@ -388,7 +390,8 @@ Func Lowerer::channelSum(
     }
     Func runSum = newFunc(name + "_run", FuncRole::RunSum);
     Halide::RDom inRun(run);
-    int k = static_cast<int>(run.size()) - 1, j = static_cast<int>(outside.size()) - 1;
+    int k = static_cast<int>(run.size()) - 1;
+    int j = static_cast<int>(outside.size()) - 1;
     std::vector<Expr> terms =
         termsAt(Halide::Float(32), [&](int64_t d) -> Expr {
           return d > channelDim ? Expr(inRun[k--]) : Expr(position[j--]);
@@ -437,9 +440,9 @@ Lowerer::Statistics Lowerer::channelStatistics(const LoweredTensor &x,
       static_cast<double>(product(x.shape) / x.shape[channelDim]);
   // One pass over x: the sums of d and d^2, d = x - shift (channelSum:
   // runs in f32, the whole in double). The shift (the channel's first
-  // value) keeps d near the channel's spread,
-  // so that sum(d^2) - sum(d)^2 / m does not cancel (a naive sum of
-  // squares would lose the variance of a channel with a large mean).
+  // value) keeps d near the channel's spread, so that sum(d^2) - sum(d)^2
+  // / m does not cancel (a naive sum of squares would lose the variance of
+  // a channel with a large mean).
   Var c("c");
   Func shift = newFunc("shift", FuncRole::Elementwise);
   std::vector<Expr> first(x.shape.size(), Expr(0));

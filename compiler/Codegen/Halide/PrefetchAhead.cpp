@@ -29,9 +29,14 @@ private:
   void visit(const Load *op) override {
     IRVisitor::visit(op);
     const Ramp *ramp = op->index.as<Ramp>();
-    if (ramp && is_const_one(ramp->stride) &&
-        std::find(buffers.begin(), buffers.end(), op->name) != buffers.end())
-      found.push_back(op);
+    if (!ramp || !is_const_one(ramp->stride) ||
+        std::find(buffers.begin(), buffers.end(), op->name) == buffers.end())
+      return;
+    // The same vector read twice is fetched once.
+    for (const Load *seen : found)
+      if (seen->name == op->name && equal(seen->index, op->index))
+        return;
+    found.push_back(op);
   }
 
   const std::vector<std::string> &buffers;

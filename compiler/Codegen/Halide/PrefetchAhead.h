@@ -1,4 +1,4 @@
-//===- PrefetchAhead.h - Prefetch a fixed distance ahead of loads -*- C++ -*-===//
+//===- PrefetchAhead.h - Prefetching a fixed distance ahead -----*- C++ -*-===//
 //
 // Part of bnc. A Halide lowering pass that prefetches what a loop will read
 // a fixed number of elements later, for the CPU schedule (CpuSchedule.h).
@@ -19,8 +19,9 @@ class Pipeline;
 namespace bnc::halide {
 
 /// Makes `pipeline` prefetch, wherever it stores a vector to `output`, each
-/// dense vector that store reads from one of `inputs`, `distance` elements
-/// further on in memory. Halide's own prefetch directive cannot say "the
+/// dense vector that store reads from one of `inputs` (in the stored value
+/// itself, as Halide lowered it), `distance` elements further on in
+/// memory. Halide's own prefetch directive cannot say "the
 /// same position in the next channel" where the channel loop is split into
 /// parallel blocks (its offset applies to a loop variable that the split
 /// has already consumed), hence a lowering pass over the flattened loads.
