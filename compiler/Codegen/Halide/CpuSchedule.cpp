@@ -179,9 +179,10 @@ bool sumInMemoryOrder(Func reduction, Func runSum, int vectorWidth) {
 /// Runs of fewer vectors than this are summed with channels in the vector
 /// lanes (sumRunsAcrossChannels): adding up a vector's lanes costs about as
 /// much as a few vectors of the run, a strided load as a few dense ones
-/// (measured, forward: 1x512x7x7, runs of 49, 8.2-8.5 us across channels
-/// against 17.5-17.7 us in lanes of the run; 32x256x14x14, runs of 196,
-/// 0.55-0.61 ms across channels against 0.50 ms, the backward 1.6-1.9 ms
+/// (measured: 1x512x7x7, runs of 49, forward 8.2-11 us across channels
+/// against 17.5-20 us in lanes of the run, backward 13-16 us against 13-14
+/// us: two strided loads per value; 32x256x14x14, runs of 196, forward
+/// 0.55-0.61 ms across channels against 0.50 ms, backward 1.6-1.9 ms
 /// against 1.0-1.2 ms).
 constexpr int64_t kMinVectorsPerRun = 4;
 
