@@ -174,6 +174,16 @@ const OpCase kOpCases[] = {
             : tensor<1x6x6x4xf32>, tensor<3x3x2x6xf32> -> tensor<1x6x6x6xf32>
         return %y : tensor<1x6x6x6xf32>
       })mlir"},
+    // NHWC tiles in registers: 20 output channels (a vector and 4), rows
+    // of 10 pixels (a block of 8 and 2), 18 rows in parallel.
+    {"conv_nhwc_register_tiles", R"mlir(
+      func.func @f(%x: tensor<2x9x10x5xf32>, %w: tensor<3x3x5x20xf32>, %b: tensor<20xf32>)
+          -> tensor<2x9x10x20xf32> {
+        %y = nn.conv2d %x, %w, %b {padding = array<i64: 1, 1, 1, 1>,
+                                   layout = #nn.layout<nhwc>}
+            : tensor<2x9x10x5xf32>, tensor<3x3x5x20xf32>, tensor<20xf32> -> tensor<2x9x10x20xf32>
+        return %y : tensor<2x9x10x20xf32>
+      })mlir"},
     {"dense_relu_add", R"mlir(
       func.func @f(%x: tensor<3x10xf32>, %w: tensor<10x10xf32>, %b: tensor<10xf32>)
           -> tensor<3x10xf32> {
