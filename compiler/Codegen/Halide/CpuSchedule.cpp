@@ -84,6 +84,17 @@ std::vector<int64_t> reducedExtents(Func func) {
   return extents;
 }
 
+/// The RunSums entry of `func`, a RunSum or a RunReduction of `pipeline`.
+const LoweredPipeline::RunSums &runSumsOf(const LoweredPipeline &pipeline,
+                                          const Func &func) {
+  auto sums = llvm::find_if(pipeline.runSums, [&](const auto &entry) {
+    return entry.reduction.name() == func.name() ||
+           entry.runs.name() == func.name();
+  });
+  assert(sums != pipeline.runSums.end() && "runs without their reduction");
+  return *sums;
+}
+
 /// The number of values each RunSum `runSum` adds up.
 int64_t runLength(Func runSum) {
   int64_t length = 1;
@@ -110,21 +121,20 @@ splitRunIntoLanes(Halide::Stage update, const std::vector<Halide::RVar> &rvars,
 }
 
 /// Vectorises the sum `func` over a channel's dense run (a RunSum, or a
-/// Reduction with nothing outside the channel): its reduced dimensions
-/// (H and W in NCHW) are fused into one run of positions, split into a
+/// Reduction with nothing outside the channel): its `denseDims` innermost
+/// reduced dimensions (H and W in NCHW; a RunSum over a few images loops
+/// over them outside) are fused into one run of positions, split into a
 /// vector's worth of partial sums of consecutive positions (rfactor), and
 /// the lanes added up at the end. Fusing H with W keeps the lanes full
 /// where W alone is shorter than a vector (14, 7). Wider partial sums (two
 /// or four vectors, for more independent adds) measured slower when the
 /// sums were in double: the vectors they make are split into many
 /// registers.
-void sumRunAsLanes(Func func, int vectorWidth) {
+void sumRunAsLanes(Func func, int denseDims, int vectorWidth) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
   Halide::Stage update = func.update();
   Halide::RVar runInner =
-      splitRunIntoLanes(update, rvars, static_cast<int>(rvars.size()),
-                        vectorWidth)
-          .second;
+      splitRunIntoLanes(update, rvars, denseDims, vectorWidth).second;
   Var lane("lane");
   Func partial = update.rfactor(runInner, lane);
   partial.compute_at(func, func.args().front())
@@ -150,7 +160,9 @@ constexpr int64_t kMinStreamedRunElements = 1024;
 /// channel, the parts' sums added up at the end. Returns false, scheduling
 /// nothing, where the batch has fewer than two images or the runs are
 /// short.
-bool sumInMemoryOrder(Func reduction, Func runSum, int vectorWidth) {
+bool sumInMemoryOrder(const LoweredPipeline::RunSums &sums,
+                      int vectorWidth) {
+  Func reduction = sums.reduction, runSum = sums.runs;
   std::vector<Halide::RVar> rvars = reduction.rvars(); // innermost first
   int64_t batch = reducedExtents(reduction).back();
   if (batch < 2 || runLength(runSum) < kMinStreamedRunElements)
@@ -172,7 +184,7 @@ bool sumInMemoryOrder(Func reduction, Func runSum, int vectorWidth) {
   memoryOrder.push_back(part);
   partial.update().reorder(memoryOrder).parallel(part);
   runSum.compute_at(partial, channel);
-  sumRunAsLanes(runSum, vectorWidth);
+  sumRunAsLanes(runSum, sums.denseDims, vectorWidth);
   return true;
 }
 
@@ -561,11 +573,15 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
       func.compute_at(anchorFunc, anchorBlock);
       break;
     case FuncRole::Reduction:
-    case FuncRole::RunSum:
     case FuncRole::ReductionChannelsInner:
       func.compute_at(anchorFunc, anchorBlock);
       if (func.has_update_definition())
-        sumRunAsLanes(func, vectorWidth);
+        sumRunAsLanes(func, static_cast<int>(func.rvars().size()),
+                      vectorWidth);
+      break;
+    case FuncRole::RunSum:
+      func.compute_at(anchorFunc, anchorBlock);
+      sumRunAsLanes(func, runSumsOf(pipeline, func).denseDims, vectorWidth);
       break;
     }
   }
@@ -593,28 +609,26 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
       func.compute_root();
       if (!func.has_update_definition())
         break;
-      sumRunAsLanes(func, vectorWidth);
+      sumRunAsLanes(func, static_cast<int>(func.rvars().size()),
+                    vectorWidth);
       func.update().parallel(vars.front());
       break;
     case FuncRole::RunSum:
       break; // With the RunReduction that adds it up.
     case FuncRole::RunReduction: {
       func.compute_root();
-      auto pair = llvm::find_if(pipeline.runSums, [&](const auto &entry) {
-        return entry.first.name() == func.name();
-      });
-      assert(pair != pipeline.runSums.end() && "a RunReduction without runs");
-      Func runSum = pair->second;
+      const LoweredPipeline::RunSums &sums = runSumsOf(pipeline, func);
+      Func runSum = sums.runs;
       if (runLength(runSum) < kMinVectorsPerRun * vectorWidth) {
         sumRunsAcrossChannels(func, runSum, vectorWidth);
         break;
       }
-      if (sumInMemoryOrder(func, runSum, vectorWidth))
+      if (sumInMemoryOrder(sums, vectorWidth))
         break;
       // One channel per task.
       func.update().parallel(vars.front());
       runSum.compute_at(func, vars.front());
-      sumRunAsLanes(runSum, vectorWidth);
+      sumRunAsLanes(runSum, sums.denseDims, vectorWidth);
       break;
     }
     case FuncRole::ReductionChannelsInner:

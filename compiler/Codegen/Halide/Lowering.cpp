@@ -331,6 +331,9 @@ LoweredTensor Lowerer::perElement(const std::string &name,
   return {func, x.shape};
 }
 
+/// Runs shorter than this span several images (see channelSum).
+constexpr int64_t kMinRunValues = 2048;
+
 Func Lowerer::channelSum(
     const std::string &name, ArrayRef<int64_t> shape, int64_t channelDim,
     const std::function<Halide::Tuple(ArrayRef<Expr>, Halide::Type)> &term) {
@@ -382,6 +385,21 @@ Func Lowerer::channelSum(
     // take a third of the vector work of double ones, which was what
     // bounded the training forward while a channel is in cache
     // (bench/RESULTS.md).
+    // Short runs span a few consecutive images (of the outermost position
+    // outside the channel), as many as make about kMinRunValues values and
+    // divide the batch, so that adding up a run's vector lanes at its end
+    // is not paid every few vectors.
+    int64_t batch = outside.back().extent.as<Halide::Internal::IntImm>()->value;
+    int64_t imagesPerRun = std::min(
+        batch, std::max<int64_t>(1, kMinRunValues / runLength));
+    while (batch % imagesPerRun != 0)
+      --imagesPerRun;
+    std::vector<Halide::Range> runRanges = run, runPositions = outside;
+    if (imagesPerRun > 1) {
+      runRanges.emplace_back(0, static_cast<int>(imagesPerRun));
+      runPositions.back() =
+          Halide::Range(0, static_cast<int>(batch / imagesPerRun));
+    }
     std::vector<Var> position; // innermost first
     std::vector<Expr> runArgs = {channel};
     for (size_t p = 0; p < outside.size(); ++p) {
@@ -389,18 +407,23 @@ Func Lowerer::channelSum(
       runArgs.push_back(position.back());
     }
     Func runSum = newFunc(name + "_run", FuncRole::RunSum);
-    Halide::RDom inRun(run);
+    Halide::RDom inRun(runRanges);
     int k = static_cast<int>(run.size()) - 1;
     int j = static_cast<int>(outside.size()) - 1;
     std::vector<Expr> terms =
         termsAt(Halide::Float(32), [&](int64_t d) -> Expr {
-          return d > channelDim ? Expr(inRun[k--]) : Expr(position[j--]);
+          if (d > channelDim)
+            return inRun[k--];
+          if (d == 0 && imagesPerRun > 1)
+            return position[j--] * static_cast<int>(imagesPerRun) +
+                   inRun[static_cast<int>(run.size())];
+          return position[j--];
         });
     define(runSum, runArgs, zeros(Halide::Float(32), terms.size()));
     accumulate(runSum, runArgs, terms);
 
     Func func = newFunc(name, FuncRole::RunReduction);
-    Halide::RDom positions(outside);
+    Halide::RDom positions(runPositions);
     std::vector<Expr> atPosition = {channel};
     for (int p = 0; p < positions.dimensions(); ++p)
       atPosition.push_back(positions[p]);
@@ -411,7 +434,7 @@ Func Lowerer::channelSum(
                             : Expr(runSum(atPosition)[t])));
     define(func, {channel}, zeros(Halide::Float(64), terms.size()));
     accumulate(func, {channel}, runs);
-    pipeline.runSums.emplace_back(func, runSum);
+    pipeline.runSums.push_back({func, runSum, static_cast<int>(run.size())});
     return func;
   }
 

@@ -74,8 +74,16 @@ struct LoweredPipeline {
   /// channels apart from the dimensions it fuses.
   std::optional<int64_t> channelDim;
   int64_t channelRank = 0;
-  /// Each Func of role RunReduction with the RunSum it adds up.
-  std::vector<std::pair<Halide::Func, Halide::Func>> runSums;
+  /// A Func of role RunReduction and the RunSum it adds up. A run is the
+  /// dense part of a channel inside one image (its `denseDims` innermost
+  /// reduced dimensions: H x W in NCHW), or, for short ones, that part in
+  /// a few consecutive images (one more reduced dimension, outermost).
+  struct RunSums {
+    Halide::Func reduction;
+    Halide::Func runs;
+    int denseDims;
+  };
+  std::vector<RunSums> runSums;
   /// The layers (convolutions, dense) with their shapes: the Funcs of role
   /// Layer, for the schedule to block their loops.
   std::vector<LoweredTensor> layers;
