@@ -267,30 +267,29 @@ void sumChannelsAsLanes(Func func, int vectorWidth) {
       .vectorize(channel, vectorWidth, TailStrategy::GuardWithIf);
 }
 
-/// Output values of a layer computed together along the blocked dimension
-/// (see scheduleLayer).
-constexpr int kLayerBlock = 4;
-/// The same where a tile's accumulators stay in registers: FMA latency
-/// times throughput needs eight independent ones.
+/// Output values of a layer computed together along the blocked dimension,
+/// times a vector: the accumulators of a tile, kept in registers (FMA
+/// latency times throughput needs eight independent ones).
 constexpr int kRegisterTileBlock = 8;
 /// Parallel tasks a layer's positions must offer before they, rather than
 /// blocks of the blocked dimension, are what runs in parallel.
 constexpr int64_t kMinLayerTasks = 4;
 
-/// Schedules the layer `func` (of shape `shape`) whose innermost dimension
-/// is its output channel (NHWC convolution, dense layer) tile by tile: a
-/// tile is a vector of output channels times kRegisterTileBlock along the
-/// `blocked` dimension (a row's pixels, rows), accumulated over the whole reduction
-/// in registers (the layer is computed at each tile of a wrapper that holds
-/// its values for its consumers), so that each weight vector loaded serves
-/// kRegisterTileBlock pixels. The tiles of a position (NHWC: an image's row)
-/// run one after the other, while its input is in cache; positions are the
-/// parallel tasks where there are enough of them, else blocks.
+/// Schedules the layer `func` (of shape `shape`) tile by tile: a tile is a
+/// vector along dimension `vectorDim` (its output channel) times
+/// kRegisterTileBlock along the `blocked` one (a row's pixels, rows),
+/// accumulated over the whole reduction in registers (the layer is computed
+/// at each tile of a wrapper that holds its values for its consumers), so
+/// that each weight vector loaded serves kRegisterTileBlock pixels and each
+/// input value a vector of output channels. The tiles of a position (an
+/// image's row) run one after the other, while its input is in cache;
+/// positions are the parallel tasks where there are enough of them, else
+/// blocks.
 void scheduleLayerInRegisters(Func func, llvm::ArrayRef<int64_t> shape,
-                              int blocked, int vectorWidth) {
+                              int vectorDim, int blocked, int vectorWidth) {
   std::vector<Var> vars = func.args(); // innermost first
   int rank = static_cast<int>(vars.size());
-  Var inner = vars[0], block = vars[blocked];
+  Var inner = vars[vectorDim], block = vars[blocked];
   Var innerOuter(inner.name() + "_o"), lanes(inner.name() + "_v"),
       blockOuter(block.name() + "_o"), blockInner(block.name() + "_b");
   Func tiles = func.in();
@@ -300,14 +299,24 @@ void scheduleLayerInRegisters(Func func, llvm::ArrayRef<int64_t> shape,
              TailStrategy::GuardWithIf);
   std::vector<Var> positions; // innermost first
   int64_t positionCount = 1;
-  for (int d = 1; d < rank; ++d)
-    if (d != blocked) {
+  for (int d = 0; d < rank; ++d)
+    if (d != vectorDim && d != blocked) {
       positions.push_back(vars[d]);
       positionCount *= shape[rank - 1 - d];
     }
-  std::vector<VarOrRVar> order = {lanes, blockInner, innerOuter, blockOuter};
+  // The wrapper stores along its innermost dimension: the tile's vector
+  // where that is it, else the block (NCHW: a row's pixels), the tile
+  // transposed on the way.
+  std::vector<VarOrRVar> order =
+      vectorDim == 0
+          ? std::vector<VarOrRVar>{lanes, blockInner, innerOuter, blockOuter}
+          : std::vector<VarOrRVar>{blockInner, lanes, innerOuter, blockOuter};
   order.insert(order.end(), positions.begin(), positions.end());
-  tiles.reorder(order).vectorize(lanes).unroll(blockInner);
+  tiles.reorder(order);
+  if (vectorDim == 0)
+    tiles.vectorize(lanes).unroll(blockInner);
+  else
+    tiles.vectorize(blockInner).unroll(lanes);
   if (positionCount < kMinLayerTasks) {
     tiles.parallel(blockOuter);
   } else if (positions.size() == 1) {
@@ -320,6 +329,13 @@ void scheduleLayerInRegisters(Func func, llvm::ArrayRef<int64_t> shape,
 
   // One tile: its values in registers, the reduction outside them.
   func.compute_at(tiles, innerOuter);
+  if (vectorDim != 0) {
+    std::vector<Var> storage = {inner};
+    for (int d = 0; d < rank; ++d)
+      if (d != vectorDim)
+        storage.push_back(vars[d]);
+    func.reorder_storage(storage);
+  }
   Var laneOuter("lane_o"), lane("lane"), rowOuter("row_o"), row("row");
   auto tile = [&](auto stage, std::vector<VarOrRVar> outside) {
     stage.split(inner, laneOuter, lane, vectorWidth, TailStrategy::GuardWithIf)
@@ -337,63 +353,45 @@ void scheduleLayerInRegisters(Func func, llvm::ArrayRef<int64_t> shape,
   tile(func.update(), std::vector<VarOrRVar>(rvars.begin(), rvars.end()));
 }
 
-/// Schedules `layer` (a convolution or dense layer): vectors along its
-/// innermost dimension, times a block along a second one, are accumulated
-/// together over the whole reduction, so that each input or weight loaded
-/// serves the block. The second dimension is the output channel ("o")
-/// where that is not the innermost (NCHW: the channels share every input
-/// vector), else the next one long enough (NHWC, dense: neighbouring
-/// pixels or rows share every weight vector), there in registers
-/// (scheduleLayerInRegisters). NCHW accumulates in the layer's buffer,
-/// blocks of output channels in parallel: a tile in registers there reads
-/// a line from every input channel's plane (64 pages and more, past the
-/// first-level TLB), and rows of 7 or 14 fill a vector badly (measured:
-/// 32x256x14x14 37 ms in place against 111 ms in registers, 4x64x28x28
-/// 0.7 against 1.8 ms; only 8x32x112x112 went the other way, 3.6 against
-/// 2.1 ms).
+/// Schedules a layer's weights relaid with the output channel innermost
+/// (NCHW filters): vectors of output channels (gathered from the filter),
+/// every other dimension fused into one parallel loop.
+void scheduleLayerWeights(Func weights, int vectorWidth) {
+  std::vector<Var> vars = weights.args(); // innermost first
+  weights.compute_root().vectorize(vars.front(), vectorWidth,
+                                   TailStrategy::GuardWithIf);
+  Var rest = fuseLoops(weights, vars, 1, static_cast<int>(vars.size()) - 1);
+  weights.parallel(rest);
+}
+
+/// Schedules `layer` (a convolution or dense layer) in register tiles
+/// (scheduleLayerInRegisters): vectors of output channels ("o") times a
+/// block of the innermost other dimension long enough for one (pixels of a
+/// row; rows of a dense layer; else the longest: the batch of a 1x1 image).
+/// Vectors of output channels rather than of pixels in NCHW too: rows of 7
+/// or 14 pixels fill a vector badly (measured, 1x1 convolutions, against
+/// the vector along the row accumulated in the layer's buffer: 32x256x14x14
+/// 7.0-7.8 ms against 37-44 ms, 32x64x56x56 10.7-11.5 against 33-36 ms,
+/// 64x128x56x56 101-109 against 311 ms, 1x512x7x7 0.28 against 3.4 ms).
 void scheduleLayer(const LoweredTensor &layer, int vectorWidth) {
   Func func = layer.func;
   std::vector<Var> vars = func.args(); // innermost first
   int rank = static_cast<int>(vars.size());
-  auto isOutputChannel = [&](int d) { return vars[d].name() == "o"; };
-  if (isOutputChannel(0)) {
-    // The innermost other dimension long enough for a block, else the
-    // longest (a 1x1 image's batch).
-    auto extent = [&](int d) { return layer.shape[rank - 1 - d]; };
-    int blocked = 1;
-    for (int d = 1; d < rank; ++d) {
-      if (extent(d) >= kRegisterTileBlock) {
-        blocked = d;
-        break;
-      }
-      if (extent(d) > extent(blocked))
-        blocked = d;
-    }
-    scheduleLayerInRegisters(func, layer.shape, blocked, vectorWidth);
-    return;
+  auto extent = [&](int d) { return layer.shape[rank - 1 - d]; };
+  int channel = 0;
+  while (channel + 1 < rank && vars[channel].name() != "o")
+    ++channel;
+  int blocked = -1;
+  for (int d = 0; d < rank; ++d) {
+    if (d == channel)
+      continue;
+    if (blocked < 0 || (extent(blocked) < kRegisterTileBlock &&
+                        extent(d) > extent(blocked)))
+      blocked = d;
+    if (extent(blocked) >= kRegisterTileBlock)
+      break;
   }
-  int blocked = 1;
-  while (blocked + 1 < rank && !isOutputChannel(blocked))
-    ++blocked;
-  func.compute_root();
-  parallelizeAndVectorize(func, vars, vectorWidth);
-  Var inner = vars[0], block = vars[blocked];
-  Var innerOuter(inner.name() + "_o"), lanes(inner.name() + "_v"),
-      blockOuter(block.name() + "_o"), blockInner(block.name() + "_b");
-  Halide::Stage update = func.update();
-  update.split(inner, innerOuter, lanes, vectorWidth, TailStrategy::GuardWithIf)
-      .split(block, blockOuter, blockInner, kLayerBlock,
-             TailStrategy::GuardWithIf);
-  std::vector<VarOrRVar> order = {lanes, blockInner}; // innermost first
-  for (const Halide::RVar &rvar : func.rvars())
-    order.push_back(rvar);
-  order.push_back(innerOuter);
-  for (int d = 1; d < rank; ++d)
-    if (d != blocked)
-      order.push_back(vars[d]);
-  order.push_back(blockOuter);
-  update.reorder(order).vectorize(lanes).unroll(blockInner).parallel(
-      blockOuter);
+  scheduleLayerInRegisters(func, layer.shape, channel, blocked, vectorWidth);
 }
 
 /// Schedules an output (MLIR shape `shape`) as one streaming loop nest: the
@@ -562,7 +560,8 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
     std::vector<Var> funcVars = func.args();
     switch (role) {
     case FuncRole::Elementwise:
-    case FuncRole::Layer:
+    case FuncRole::Layer: // Not separable per channel: never here.
+    case FuncRole::LayerWeights:
       break;
     case FuncRole::Materialized:
       func.compute_root();
@@ -640,6 +639,9 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
     case FuncRole::Materialized:
       func.compute_root();
       parallelizeAndVectorize(Func(func), vars, vectorWidth);
+      break;
+    case FuncRole::LayerWeights:
+      scheduleLayerWeights(func, vectorWidth);
       break;
     case FuncRole::Layer: {
       auto layer = llvm::find_if(pipeline.layers, [&](const LoweredTensor &l) {

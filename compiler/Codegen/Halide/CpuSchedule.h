@@ -23,9 +23,9 @@ namespace bnc::halide {
 /// once; sums are streamed through memory in order, parts of the batch in
 /// parallel (NCHW with long rows, and contiguous channels, which are the
 /// vector lanes), made across channels (NCHW with rows of a few vectors),
-/// or one channel per task; layers are computed on their own (in register
-/// tiles where the output channel is innermost); and every output streams:
-/// dense rows vectorised, about eight parallel tasks.
+/// or one channel per task; layers are computed on their own, in register
+/// tiles (vectors of output channels times a few pixels); and every output
+/// streams: dense rows vectorised, about eight parallel tasks.
 void scheduleForCpu(LoweredPipeline &pipeline, Halide::Pipeline &halidePipeline,
                     const Halide::Target &target);
 

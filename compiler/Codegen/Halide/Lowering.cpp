@@ -703,7 +703,15 @@ LogicalResult Lowerer::lowerConv(nn::Conv2DOp op) {
   // vector over output channels (NHWC) free of gathers.
   Expr c = groups == 1 ? ci : (o / groupOut) * groupIn + ci;
   Expr inputValue = nchw ? padded(w, h, c, n) : padded(c, w, h, n);
-  Expr weight = nchw ? filter.func(kw, kh, ci, o) : filter.func(o, ci, kw, kh);
+  // The weights with the output channel innermost, whatever the filter's
+  // layout: the schedule takes vectors of output channels.
+  Func weights = filter.func;
+  if (nchw) {
+    weights = newFunc("weights_o_inner", FuncRole::LayerWeights);
+    Var wo("wo"), wi("wi"), wx("wx"), wy("wy");
+    weights(wo, wi, wx, wy) = filter.func(wx, wy, wi, wo);
+  }
+  Expr weight = weights(o, ci, kw, kh);
 
   Func conv = newFunc("conv2d", FuncRole::Layer);
   std::vector<Var> args = nchw ? std::vector<Var>{x, y, o, n}

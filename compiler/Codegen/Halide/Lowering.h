@@ -54,6 +54,7 @@ enum class FuncRole {
                 // outside the channel
   ReductionChannelsInner, // per-channel sums, channel innermost (NHWC)
   Layer,       // convolution or dense layer: compute once, on its own
+  LayerWeights, // a layer's weights, output channel innermost: compute once
   Materialized, // computed once into a buffer: what leaves a bn.kernel, a
                 // zero-padded layer input
 };
