@@ -13,6 +13,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
+#include <optional>
+#include <string>
+
 using namespace mlir;
 using namespace bnc;
 using namespace bnc::testing;
@@ -288,79 +291,63 @@ TEST(TrainingStep, PyTorchConventionByHand) {
   EXPECT_NEAR(results[2].data[0], 0.9 * 1.0 + 0.1 * 20.0 / 3.0, 1e-6);
 }
 
-TEST(Statistics, LargeMeanSmallVarianceOverAMillionValues) {
-  // Mean 1e4, standard deviation 1, m = 1e6 per channel: a naive
-  // sum / sum-of-squares in f32 gets the variance wrong by orders of
-  // magnitude. The result must be within 1e-3 (relative) of float64's.
-  constexpr int64_t kChannels = 2, kSamples = 1000000;
+/// Values of mean 1e4 and standard deviation 1, in a [positions, channels,
+/// run] tensor; the bn.stats of them, by Halide, must be within 1e-3
+/// (relative, for the variance) of float64's two-pass statistics of the
+/// same f32 values. `shift` sets each channel's first value.
+void expectStatisticsOfLargeMean(int64_t positions, int64_t channels,
+                                 int64_t run,
+                                 std::optional<double> shift = std::nullopt) {
+  std::string type = "tensor<" + std::to_string(positions) + "x" +
+                     std::to_string(channels) + "x" + std::to_string(run) +
+                     "xf32>";
+  std::string vector = "tensor<" + std::to_string(channels) + "xf32>";
+  std::string source = "func.func @f(%x: " + type + ") -> (" + vector + ", " +
+                       vector + ") {\n  %mean, %var = bn.stats %x : " + type +
+                       " -> " + vector + "\n  return %mean, %var : " + vector +
+                       ", " + vector + "\n}\n";
   auto context = makeContext();
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(R"mlir(
-    func.func @f(%x: tensor<1000x2x1000xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
-      %mean, %var = bn.stats %x : tensor<1000x2x1000xf32> -> tensor<2xf32>
-      return %mean, %var : tensor<2xf32>, tensor<2xf32>
-    })mlir",
-                                                             context.get());
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(source, context.get());
   ASSERT_TRUE(module);
   std::mt19937 generator(kSeed);
   std::normal_distribution<double> normal(1e4, 1.0);
-  Tensor x = Tensor::filled({1000, kChannels, 1000}, 0.0);
+  Tensor x = Tensor::filled({positions, channels, run}, 0.0);
   for (double &value : x.data)
     value = static_cast<float>(normal(generator));
+  if (shift)
+    for (int64_t c = 0; c < channels; ++c)
+      x.data[c * run] = static_cast<float>(*shift);
 
-  // float64 statistics of the f32 values, two-pass.
-  double mean[kChannels] = {0, 0}, var[kChannels] = {0, 0};
+  auto channelOf = [&](int64_t i) { return (i / run) % channels; };
+  double samples = static_cast<double>(positions * run);
+  std::vector<double> mean(channels), var(channels);
   for (int64_t i = 0; i < x.numElements(); ++i)
-    mean[(i / 1000) % kChannels] += x.data[i] / kSamples;
+    mean[channelOf(i)] += x.data[i] / samples;
   for (int64_t i = 0; i < x.numElements(); ++i) {
-    double d = x.data[i] - mean[(i / 1000) % kChannels];
-    var[(i / 1000) % kChannels] += d * d / kSamples;
+    double d = x.data[i] - mean[channelOf(i)];
+    var[channelOf(i)] += d * d / samples;
   }
   auto results = runHalide(*module->getOps<func::FuncOp>().begin(), {x});
   ASSERT_EQ(results.size(), 2u);
-  for (int c = 0; c < kChannels; ++c) {
+  for (int64_t c = 0; c < channels; ++c) {
     EXPECT_NEAR(results[0].data[c], mean[c], 1e-3);
     EXPECT_NEAR(results[1].data[c] / var[c], 1.0, 1e-3) << "channel " << c;
   }
+}
+
+TEST(Statistics, LargeMeanSmallVarianceOverAMillionValues) {
+  // m = 1e6 per channel: a naive sum / sum-of-squares in f32 gets the
+  // variance wrong by orders of magnitude.
+  expectStatisticsOfLargeMean(1000, 2, 1000);
 }
 
 TEST(Statistics, LongRunsAndAShiftFarFromTheMean) {
   // Each run of a channel (here 65536 values, 4096 per vector lane) is
   // summed in f32, shifted by the channel's first value; a first value ten
   // standard deviations from the mean makes sum(d^2) - sum(d)^2 / m cancel
-  // a hundredfold. The variance must still be within 1e-3 of float64's
-  // (measured: 1e-5 to 7e-5).
-  constexpr int64_t kChannels = 2, kPositions = 4, kRun = 65536;
-  auto context = makeContext();
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(R"mlir(
-    func.func @f(%x: tensor<4x2x65536xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
-      %mean, %var = bn.stats %x : tensor<4x2x65536xf32> -> tensor<2xf32>
-      return %mean, %var : tensor<2xf32>, tensor<2xf32>
-    })mlir",
-                                                             context.get());
-  ASSERT_TRUE(module);
-  std::mt19937 generator(kSeed);
-  std::normal_distribution<double> normal(1e4, 1.0);
-  Tensor x = Tensor::filled({kPositions, kChannels, kRun}, 0.0);
-  for (double &value : x.data)
-    value = static_cast<float>(normal(generator));
-  for (int64_t c = 0; c < kChannels; ++c)
-    x.data[c * kRun] = 1e4 + 10.0; // the shift
-
-  auto channelOf = [&](int64_t i) { return (i / kRun) % kChannels; };
-  double mean[kChannels] = {0, 0}, var[kChannels] = {0, 0};
-  constexpr double kSamples = kPositions * kRun;
-  for (int64_t i = 0; i < x.numElements(); ++i)
-    mean[channelOf(i)] += x.data[i] / kSamples;
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    double d = x.data[i] - mean[channelOf(i)];
-    var[channelOf(i)] += d * d / kSamples;
-  }
-  auto results = runHalide(*module->getOps<func::FuncOp>().begin(), {x});
-  ASSERT_EQ(results.size(), 2u);
-  for (int c = 0; c < kChannels; ++c) {
-    EXPECT_NEAR(results[0].data[c], mean[c], 1e-3);
-    EXPECT_NEAR(results[1].data[c] / var[c], 1.0, 1e-3) << "channel " << c;
-  }
+  // a hundredfold (measured: within 1e-5 to 7e-5 of float64's).
+  expectStatisticsOfLargeMean(4, 2, 65536, /*shift=*/1e4 + 10.0);
 }
 
 } // namespace

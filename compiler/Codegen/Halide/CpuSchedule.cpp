@@ -360,8 +360,9 @@ void scheduleLayerWeights(Func weights, int vectorWidth) {
   std::vector<Var> vars = weights.args(); // innermost first
   weights.compute_root().vectorize(vars.front(), vectorWidth,
                                    TailStrategy::GuardWithIf);
-  Var rest = fuseLoops(weights, vars, 1, static_cast<int>(vars.size()) - 1);
-  weights.parallel(rest);
+  if (vars.size() > 1)
+    weights.parallel(
+        fuseLoops(weights, vars, 1, static_cast<int>(vars.size()) - 1));
 }
 
 /// Schedules `layer` (a convolution or dense layer) in register tiles
@@ -370,9 +371,11 @@ void scheduleLayerWeights(Func weights, int vectorWidth) {
 /// row; rows of a dense layer; else the longest: the batch of a 1x1 image).
 /// Vectors of output channels rather than of pixels in NCHW too: rows of 7
 /// or 14 pixels fill a vector badly (measured, 1x1 convolutions, against
-/// the vector along the row accumulated in the layer's buffer: 32x256x14x14
-/// 7.0-7.8 ms against 37-44 ms, 32x64x56x56 10.7-11.5 against 33-36 ms,
-/// 64x128x56x56 101-109 against 311 ms, 1x512x7x7 0.28 against 3.4 ms).
+/// vectors along the row accumulated in the layer's buffer: 32x256x14x14
+/// 4.3-5.5 ms against 37 ms, 32x64x56x56 7.3-8.1 against 33-35 ms,
+/// 64x128x56x56 86-88 against 314 ms, 1x512x7x7 0.5-0.8 against 3.3-3.6
+/// ms; 256x1024x1x1, its 4 MB of weights relaid each call, 4.9 against 3.5
+/// ms).
 void scheduleLayer(const LoweredTensor &layer, int vectorWidth) {
   Func func = layer.func;
   std::vector<Var> vars = func.args(); // innermost first
