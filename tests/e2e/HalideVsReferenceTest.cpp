@@ -162,6 +162,12 @@ const OpCase kOpCases[] = {
         %y = bn.affine %x, %c, %mean {feature_axis = 2 : i64} : tensor<5x2x3xf32>, tensor<3xf32>
         return %mean, %var, %y : tensor<3xf32>, tensor<3xf32>, tensor<5x2x3xf32>
       })mlir"},
+    // Channel first: nothing outside the channel, one level of sums.
+    {"stats_channel_first", R"mlir(
+      func.func @f(%x: tensor<3x4x20xf32>) -> (tensor<3xf32>, tensor<3xf32>) {
+        %mean, %var = bn.stats %x {feature_axis = 0 : i64} : tensor<3x4x20xf32> -> tensor<3xf32>
+        return %mean, %var : tensor<3xf32>, tensor<3xf32>
+      })mlir"},
     {"conv_nchw_strided_dilated_bias", R"mlir(
       func.func @f(%x: tensor<2x3x9x8xf32>, %w: tensor<4x3x3x2xf32>, %b: tensor<4xf32>)
           -> tensor<2x4x3x4xf32> {
