@@ -9,7 +9,7 @@
 // rows are long enough to stream, so that the passes over a channel after
 // the first find it in cache, and the next channel is prefetched while the
 // last pass writes. Everything else streams: sums in memory order (or
-// across channels, where rows are a few vectors long), then every output
+// across channels, where runs are a few vectors long), then every output
 // in one parallel, vectorised loop nest. The thresholds come from bn-bench
 // (bench/RESULTS.md).
 //
@@ -495,7 +495,9 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   if (runBytes < kMinChannelRunBytes &&
       4 * anchor->elements() > kCacheResidentBytes)
     return false;
-  // Short runs are summed across channels (sumRunsAcrossChannels).
+  // Rows of a few vectors: the streaming schedule sums them across
+  // channels (sumRunsAcrossChannels), or, where a run spans enough images
+  // to be long, in its lanes.
   if (runBytes / 4 < kMinVectorsPerRun * vectorWidth)
     return false;
 

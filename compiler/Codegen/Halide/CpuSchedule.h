@@ -22,7 +22,7 @@ namespace bnc::halide {
 /// Otherwise element-wise work is inlined; per-channel values are computed
 /// once; sums are streamed through memory in order, parts of the batch in
 /// parallel (NCHW with long rows, and contiguous channels, which are the
-/// vector lanes), made across channels (NCHW with rows of a few vectors),
+/// vector lanes), made across channels (NCHW with runs of a few vectors),
 /// or one channel per task; layers are computed on their own, in register
 /// tiles (vectors of output channels times a few pixels); and every output
 /// streams: dense rows vectorised, about eight parallel tasks.
