@@ -2,8 +2,9 @@
 //
 // Part of bnc. The stores of the outputs named non-temporal, and only
 // those, become non-temporal (behind a run-time alignment check), and the
-// functions that make them end with a fence. What the stores compute is
-// pinned by the end-to-end tests, which run every kernel this way.
+// functions that make them end with a fence; embedded constants are aligned
+// for the widest vector loads. What the stores compute is pinned by the
+// end-to-end tests, which run every kernel this way.
 //
 //===----------------------------------------------------------------------===//
 
@@ -83,6 +84,34 @@ TEST(NativeCode, NamedOutputsOnlyAreStoredNonTemporally) {
   EXPECT_EQ(after.plainVector, before.plainVector);
   EXPECT_EQ(after.nonTemporal * 2, before.plainVector);
   EXPECT_GT(after.fences, 0);
+}
+
+TEST(NativeCode, EmbeddedBuffersAreAlignedForTheWidestVectors) {
+  // Halide reads an embedded constant with loads it takes for aligned to
+  // its native vector width (64 bytes with AVX-512).
+  Halide::Buffer<float> weights(8);
+  weights.fill(0.5f);
+  Halide::ImageParam in(Halide::Float(32), 1, "in");
+  Halide::Var x("x");
+  Halide::Func scaled("scaled");
+  scaled(x) = in(x) * weights(x % 8);
+  Halide::Target target =
+      Halide::get_host_target().with_feature(Halide::Target::NoRuntime);
+  Halide::Module module =
+      Halide::Pipeline(scaled).compile_to_module({in}, "scaled", target);
+  llvm::LLVMContext context;
+  std::string error;
+  std::unique_ptr<llvm::Module> finished =
+      finishHalideModule(module, {}, context, error);
+  ASSERT_TRUE(finished) << error;
+  int embedded = 0;
+  for (const llvm::GlobalVariable &global : finished->globals())
+    if (global.getName().ends_with(".data")) {
+      ++embedded;
+      EXPECT_GE(global.getAlign().valueOrOne().value(), 64u)
+          << global.getName().str();
+    }
+  EXPECT_EQ(embedded, 1);
 }
 
 TEST(NativeCode, MachinesAreDescribed) {

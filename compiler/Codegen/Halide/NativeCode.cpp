@@ -164,6 +164,23 @@ void prefetchForReadingIntoL2(llvm::Module &module) {
     }
 }
 
+/// The alignment Halide assumes of an embedded buffer's data: its native
+/// vector width, which is 64 bytes with AVX-512.
+constexpr uint64_t kEmbeddedBufferAlignment = 64;
+
+/// Aligns the data of the buffers Halide embeds (constants: weights, BN
+/// parameters) to kEmbeddedBufferAlignment. Halide 14 aligns them to 32
+/// bytes, yet, since it takes them for its own allocations, derives a
+/// vector load's alignment from the index alone, up to the native vector
+/// width: with AVX-512 an aligned load (VMOVAPS) of 64 bytes from a
+/// 32-byte aligned constant faults.
+void alignEmbeddedBuffers(llvm::Module &module) {
+  for (llvm::GlobalVariable &global : module.globals())
+    if (global.hasInitializer() && global.getName().ends_with(".data") &&
+        global.getAlign().valueOrOne().value() < kEmbeddedBufferAlignment)
+      global.setAlignment(llvm::Align(kEmbeddedBufferAlignment));
+}
+
 void initializeLlvmTargets() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -246,6 +263,7 @@ std::unique_ptr<llvm::Module> bnc::halide::finishHalideModule(
     error = "cannot read Halide's bitcode: " + toString(parsed.takeError());
     return nullptr;
   }
+  alignEmbeddedBuffers(**parsed);
   streamStores(**parsed, buffers);
   prefetchForReadingIntoL2(**parsed);
   return std::move(*parsed);

@@ -42,8 +42,9 @@ std::vector<std::string> nonTemporalOutputs(const LoweredPipeline &pipeline);
 /// `module` (one kernel or Halide's runtime) as a module of bnc's LLVM in
 /// `context`, every vector store to a buffer named in `nonTemporalBuffers`
 /// made non-temporal where its address is aligned to its size (checked at
-/// run time; the others stay plain), and every prefetch one for reading
-/// into the second-level cache. Null with `error` set on failure.
+/// run time; the others stay plain), every prefetch one for reading into
+/// the second-level cache, and embedded constants aligned for the widest
+/// vector loads. Null with `error` set on failure.
 std::unique_ptr<llvm::Module>
 finishHalideModule(const Halide::Module &module,
                    const std::vector<std::string> &nonTemporalBuffers,
