@@ -193,6 +193,26 @@ const OpCase kOpCases[] = {
             : tensor<2x9x10x5xf32>, tensor<3x3x5x20xf32>, tensor<20xf32> -> tensor<2x9x10x20xf32>
         return %y : tensor<2x9x10x20xf32>
       })mlir"},
+    // A constant NCHW filter, relaid at compile time (grouped: each output
+    // channel sees two of the four inputs); the layer is read by two
+    // results, so it is held in a buffer between them.
+    {"conv_nchw_constant_filter_two_results", R"mlir(
+      func.func @f(%x: tensor<1x4x5x6xf32>)
+          -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) {
+        %w = arith.constant dense<
+          [[[[-0.5, -0.13, 0.24], [-0.39, -0.02, 0.35]],
+            [[-0.28, 0.09, 0.46], [-0.17, 0.2, -0.43]]],
+           [[[-0.06, 0.31, -0.32], [0.05, 0.42, -0.21]],
+            [[0.16, -0.47, -0.1], [0.27, -0.36, 0.01]]],
+           [[[0.38, -0.25, 0.12], [0.49, -0.14, 0.23]],
+            [[-0.4, -0.03, 0.34], [-0.29, 0.08, 0.45]]],
+           [[[-0.18, 0.19, -0.44], [-0.07, 0.3, -0.33]],
+            [[0.04, 0.41, -0.22], [0.15, -0.48, -0.11]]]]> : tensor<4x2x2x3xf32>
+        %y = nn.conv2d %x, %w {groups = 2 : i64}
+            : tensor<1x4x5x6xf32>, tensor<4x2x2x3xf32> -> tensor<1x4x4x4xf32>
+        %r = nn.relu %y : tensor<1x4x4x4xf32>
+        return %y, %r : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>
+      })mlir"},
     {"dense_relu_add", R"mlir(
       func.func @f(%x: tensor<3x10xf32>, %w: tensor<10x10xf32>, %b: tensor<10xf32>)
           -> tensor<3x10xf32> {

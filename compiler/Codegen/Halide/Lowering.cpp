@@ -20,6 +20,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <map>
 
 using namespace mlir;
 using namespace bnc;
@@ -170,6 +171,8 @@ private:
   Operation *entryPoint;
   DenseMap<Value, LoweredTensor> *values = nullptr;
   SymbolTableCollection symbols;
+  /// The values of the dense constants lowered so far, by Func name.
+  std::map<std::string, Halide::Buffer<float>> constants;
   int counter = 0;
   bool channelsAgree = true;
 };
@@ -520,6 +523,7 @@ LogicalResult Lowerer::lowerConstant(arith::ConstantOp op) {
   std::vector<Var> vars = makeVars(shape.size());
   std::vector<Expr> args = innermostFirst(ArrayRef<Expr>(asExprs(vars)));
   func(innermostFirst(ArrayRef<Var>(vars))) = buffer(args);
+  constants.emplace(func.name(), buffer);
   set(op.getResult(), {func, shape});
   return success();
 }
@@ -704,12 +708,25 @@ LogicalResult Lowerer::lowerConv(nn::Conv2DOp op) {
   Expr c = groups == 1 ? ci : (o / groupOut) * groupIn + ci;
   Expr inputValue = nchw ? padded(w, h, c, n) : padded(c, w, h, n);
   // The weights with the output channel innermost, whatever the filter's
-  // layout: the schedule takes vectors of output channels.
+  // layout: the schedule takes vectors of output channels. A constant
+  // filter is relaid here, once; any other on every call.
   Func weights = filter.func;
   if (nchw) {
-    weights = newFunc("weights_o_inner", FuncRole::LayerWeights);
     Var wo("wo"), wi("wi"), wx("wx"), wy("wy");
-    weights(wo, wi, wx, wy) = filter.func(wx, wy, wi, wo);
+    auto constant = constants.find(filter.func.name());
+    if (constant != constants.end()) {
+      const Halide::Buffer<float> &oihw = constant->second; // (x, y, i, o)
+      Halide::Buffer<float> relaid(oihw.dim(3).extent(), oihw.dim(2).extent(),
+                                   oihw.dim(0).extent(), oihw.dim(1).extent());
+      relaid.for_each_element([&](int out, int in, int kx, int ky) {
+        relaid(out, in, kx, ky) = oihw(kx, ky, in, out);
+      });
+      weights = newFunc("weights_o_inner", FuncRole::Elementwise);
+      weights(wo, wi, wx, wy) = relaid(wo, wi, wx, wy);
+    } else {
+      weights = newFunc("weights_o_inner", FuncRole::LayerWeights);
+      weights(wo, wi, wx, wy) = filter.func(wx, wy, wi, wo);
+    }
   }
   Expr weight = weights(o, ci, kw, kh);
 
