@@ -24,6 +24,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <map>
+#include <set>
 
 using namespace bnc::halide;
 using Halide::Func;
@@ -275,33 +277,121 @@ constexpr int kRegisterTileBlock = 8;
 /// blocks of the blocked dimension, are what runs in parallel.
 constexpr int64_t kMinLayerTasks = 4;
 
+/// The calls an Expr makes to a set of Funcs.
+class CallsTo : public Halide::Internal::IRVisitor {
+public:
+  explicit CallsTo(const std::set<std::string> &callees) : callees(callees) {}
+  std::vector<const Halide::Internal::Call *> calls;
+
+private:
+  using IRVisitor::visit;
+  void visit(const Halide::Internal::Call *call) override {
+    if (call->call_type == Halide::Internal::Call::Halide &&
+        callees.count(call->name))
+      calls.push_back(call);
+    IRVisitor::visit(call);
+  }
+  const std::set<std::string> &callees;
+};
+
+/// Whether `func` reads `layer` at its own coordinates only: every call it
+/// makes to `layer`, or to one of the Elementwise Funcs `readers` (by name)
+/// that read it, passes `func`'s pure variables in order, and those Funcs
+/// read it so too.
+bool readsAtOwnCoordinates(const Halide::Internal::Function &func,
+                           const std::string &layer,
+                           const std::map<std::string, Func> &readers) {
+  if (func.has_update_definition())
+    return false;
+  std::set<std::string> callees = {layer};
+  for (const auto &reader : readers)
+    callees.insert(reader.first);
+  const std::vector<std::string> &args = func.args();
+  for (const Halide::Expr &value : func.values()) {
+    CallsTo finder(callees);
+    value.accept(&finder);
+    for (const Halide::Internal::Call *call : finder.calls) {
+      if (call->args.size() != args.size())
+        return false;
+      for (size_t a = 0; a < args.size(); ++a) {
+        const auto *var = call->args[a].as<Halide::Internal::Variable>();
+        if (!var || var->name != args[a])
+          return false;
+      }
+      if (call->name != layer &&
+          !readsAtOwnCoordinates(readers.at(call->name).function(), layer,
+                                 readers))
+        return false;
+    }
+  }
+  return true;
+}
+
+/// The output of `pipeline` that reads `layer` element by element (through
+/// element-wise Funcs, which are inlined), where that output is the only
+/// Func to read it: the output can be computed tile by tile as the layer
+/// is, with no buffer for the layer in between. Null otherwise (the layer
+/// feeds statistics, another layer, several outputs).
+LoweredTensor *elementwiseConsumer(LoweredPipeline &pipeline,
+                                   const LoweredTensor &layer) {
+  std::string name = layer.func.name();
+  auto reads = [&](const Func &func) {
+    return func.name() == name ||
+           Halide::Internal::find_transitive_calls(func.function())
+               .count(name);
+  };
+  std::map<std::string, Func> readers; // Elementwise Funcs reading the layer
+  for (auto &[func, role] : pipeline.funcs) {
+    if (func.name() == name || !reads(func))
+      continue;
+    if (role != FuncRole::Elementwise)
+      return nullptr;
+    readers.emplace(func.name(), func);
+  }
+  LoweredTensor *consumer = nullptr;
+  for (LoweredTensor &output : pipeline.outputs) {
+    if (!reads(output.func))
+      continue;
+    if (consumer)
+      return nullptr;
+    consumer = &output;
+  }
+  if (!consumer || consumer->shape != layer.shape ||
+      !readsAtOwnCoordinates(consumer->func.function(), name, readers))
+    return nullptr;
+  return consumer;
+}
+
 /// Schedules the layer `func` (of shape `shape`) tile by tile: a tile is a
 /// vector along dimension `vectorDim` (its output channel) times
 /// kRegisterTileBlock along the `blocked` one (a row's pixels, rows),
-/// accumulated over the whole reduction in registers (the layer is computed
-/// at each tile of a wrapper that holds its values for its consumers), so
-/// that each weight vector loaded serves kRegisterTileBlock pixels and each
-/// input value a vector of output channels. The tiles of a position (an
-/// image's row) run one after the other, while its input is in cache;
-/// positions are the parallel tasks where there are enough of them, else
-/// blocks.
-void scheduleLayerInRegisters(Func func, llvm::ArrayRef<int64_t> shape,
-                              int vectorDim, int blocked, int vectorWidth) {
+/// accumulated over the whole reduction in registers, so that each weight
+/// vector loaded serves kRegisterTileBlock pixels and each input value a
+/// vector of output channels. The layer is computed at each tile of
+/// `tiles`, which has its shape: the output that reads it element by
+/// element, or else a wrapper that holds its values for its consumers. The
+/// tiles of a position (an image's row) run one after the other, while its
+/// input is in cache; positions are the parallel tasks where there are
+/// enough of them, else blocks.
+void scheduleLayerInRegisters(Func func, Func tiles,
+                              llvm::ArrayRef<int64_t> shape, int vectorDim,
+                              int blocked, int vectorWidth) {
   std::vector<Var> vars = func.args(); // innermost first
   int rank = static_cast<int>(vars.size());
-  Var inner = vars[vectorDim], block = vars[blocked];
+  std::vector<Var> tileVars = tiles.args();
+  Var inner = tileVars[vectorDim], block = tileVars[blocked];
   Var innerOuter(inner.name() + "_o"), lanes(inner.name() + "_v"),
       blockOuter(block.name() + "_o"), blockInner(block.name() + "_b");
-  Func tiles = func.in();
   tiles.compute_root()
       .split(inner, innerOuter, lanes, vectorWidth, TailStrategy::GuardWithIf)
       .split(block, blockOuter, blockInner, kRegisterTileBlock,
              TailStrategy::GuardWithIf);
-  std::vector<Var> positions; // innermost first
+  std::vector<Var> positions, tilePositions; // innermost first
   int64_t positionCount = 1;
   for (int d = 0; d < rank; ++d)
     if (d != vectorDim && d != blocked) {
       positions.push_back(vars[d]);
+      tilePositions.push_back(tileVars[d]);
       positionCount *= shape[rank - 1 - d];
     }
   // The wrapper stores along its innermost dimension: the tile's vector
@@ -311,7 +401,7 @@ void scheduleLayerInRegisters(Func func, llvm::ArrayRef<int64_t> shape,
       vectorDim == 0
           ? std::vector<VarOrRVar>{lanes, blockInner, innerOuter, blockOuter}
           : std::vector<VarOrRVar>{blockInner, lanes, innerOuter, blockOuter};
-  order.insert(order.end(), positions.begin(), positions.end());
+  order.insert(order.end(), tilePositions.begin(), tilePositions.end());
   tiles.reorder(order);
   if (vectorDim == 0)
     tiles.vectorize(lanes).unroll(blockInner);
@@ -319,16 +409,19 @@ void scheduleLayerInRegisters(Func func, llvm::ArrayRef<int64_t> shape,
     tiles.vectorize(blockInner).unroll(lanes);
   if (positionCount < kMinLayerTasks) {
     tiles.parallel(blockOuter);
-  } else if (positions.size() == 1) {
-    tiles.parallel(positions.back());
+  } else if (tilePositions.size() == 1) {
+    tiles.parallel(tilePositions.back());
   } else {
     Var task("task");
-    tiles.fuse(positions[positions.size() - 2], positions.back(), task)
+    tiles.fuse(tilePositions[tilePositions.size() - 2], tilePositions.back(),
+               task)
         .parallel(task);
   }
 
   // One tile: its values in registers, the reduction outside them.
   func.compute_at(tiles, innerOuter);
+  inner = vars[vectorDim];
+  block = vars[blocked];
   if (vectorDim != 0) {
     std::vector<Var> storage = {inner};
     for (int d = 0; d < rank; ++d)
@@ -376,7 +469,11 @@ void scheduleLayerWeights(Func weights, int vectorWidth) {
 /// 64x128x56x56 86-88 against 314 ms, 1x512x7x7 0.5-0.8 against 3.3-3.6
 /// ms; 256x1024x1x1, its 4 MB of weights relaid each call, 4.9 against 3.5
 /// ms).
-void scheduleLayer(const LoweredTensor &layer, int vectorWidth) {
+///
+/// Returns the output computed in the layer's tiles, or null where the
+/// layer has a buffer of its own.
+LoweredTensor *scheduleLayer(LoweredPipeline &pipeline,
+                             const LoweredTensor &layer, int vectorWidth) {
   Func func = layer.func;
   std::vector<Var> vars = func.args(); // innermost first
   int rank = static_cast<int>(vars.size());
@@ -394,7 +491,10 @@ void scheduleLayer(const LoweredTensor &layer, int vectorWidth) {
     if (extent(blocked) >= kRegisterTileBlock)
       break;
   }
-  scheduleLayerInRegisters(func, layer.shape, channel, blocked, vectorWidth);
+  LoweredTensor *consumer = elementwiseConsumer(pipeline, layer);
+  scheduleLayerInRegisters(func, consumer ? consumer->func : func.in(),
+                           layer.shape, channel, blocked, vectorWidth);
+  return consumer;
 }
 
 /// Schedules an output (MLIR shape `shape`) as one streaming loop nest: the
@@ -600,6 +700,7 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
   int vectorWidth = target.natural_vector_size<float>();
   if (scheduleChannelByChannel(pipeline, halidePipeline, vectorWidth))
     return;
+  std::set<std::string> tiledOutputs;
   for (auto &[func, role] : pipeline.funcs) {
     std::vector<Var> vars = func.args();
     switch (role) {
@@ -653,7 +754,8 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
         return l.func.name() == func.name();
       });
       if (layer != pipeline.layers.end() && vars.size() >= 2) {
-        scheduleLayer(*layer, vectorWidth);
+        if (LoweredTensor *output = scheduleLayer(pipeline, *layer, vectorWidth))
+          tiledOutputs.insert(output->func.name());
         break;
       }
       func.compute_root();
@@ -664,6 +766,7 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
     }
   }
   for (LoweredTensor &output : pipeline.outputs)
-    scheduleStreaming(output.func, output.shape, pipeline.channelDim,
-                      vectorWidth);
+    if (!tiledOutputs.count(output.func.name()))
+      scheduleStreaming(output.func, output.shape, pipeline.channelDim,
+                        vectorWidth);
 }
