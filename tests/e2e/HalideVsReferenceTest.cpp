@@ -193,6 +193,17 @@ const OpCase kOpCases[] = {
             : tensor<2x9x10x5xf32>, tensor<3x3x5x20xf32>, tensor<20xf32> -> tensor<2x9x10x20xf32>
         return %y : tensor<2x9x10x20xf32>
       })mlir"},
+    // NCHW rows long enough for tiles a vector wide (16 pixels with
+    // AVX-512), with tails in the row and in the output channels; the
+    // result is computed in the layer's tiles.
+    {"conv_nchw_register_tiles_long_rows", R"mlir(
+      func.func @f(%x: tensor<2x3x3x37xf32>, %w: tensor<20x3x1x3xf32>, %b: tensor<20xf32>)
+          -> tensor<2x20x3x37xf32> {
+        %y = nn.conv2d %x, %w, %b {padding = array<i64: 0, 0, 1, 1>}
+            : tensor<2x3x3x37xf32>, tensor<20x3x1x3xf32>, tensor<20xf32> -> tensor<2x20x3x37xf32>
+        %r = nn.relu %y : tensor<2x20x3x37xf32>
+        return %r : tensor<2x20x3x37xf32>
+      })mlir"},
     // A constant NCHW filter, relaid at compile time (grouped: each output
     // channel sees two of the four inputs); the layer is read by two
     // results, so it is held in a buffer between them.
