@@ -119,7 +119,17 @@ const OpCase kOpCases[] = {
             : tensor<3x20x5x5xf32>, tensor<20xf32>
         return %y, %m, %v : tensor<3x20x5x5xf32>, tensor<20xf32>, tensor<20xf32>
       })mlir"},
-    // H = W = 1: channels contiguous; 130 rows summed in 2 parts.
+    // NHWC with H x W over 4096: runs (f32) of a row (W), rows and images
+    // added in double; 20 channels: a vector and a partial one.
+    {"train_nhwc_runs_of_a_row", R"mlir(
+      func.func @f(%x: tensor<2x70x60x20xf32>, %c: tensor<20xf32>)
+          -> (tensor<2x70x60x20xf32>, tensor<20xf32>, tensor<20xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            {feature_axis = 3 : i64} : tensor<2x70x60x20xf32>, tensor<20xf32>
+        return %y, %m, %v : tensor<2x70x60x20xf32>, tensor<20xf32>, tensor<20xf32>
+      })mlir"},
+    // H = W = 1: channels contiguous; 130 rows in runs of 26 images,
+    // summed in 2 parts.
     {"train_nchw_1x1_parts", R"mlir(
       func.func @f(%x: tensor<130x5x1x1xf32>, %c: tensor<5xf32>)
           -> (tensor<130x5x1x1xf32>, tensor<5xf32>, tensor<5xf32>) {
@@ -329,34 +339,42 @@ TEST(TrainingStep, PyTorchConventionByHand) {
 }
 
 /// Values of mean 1e4 and standard deviation 1, in a [positions, channels,
-/// run] tensor; the bn.stats of them, by Halide, must be within 1e-3
-/// (relative, for the variance) of float64's two-pass statistics of the
-/// same f32 values. `shift` sets each channel's first value.
+/// run] tensor (`channelsLast`: [positions, run, channels]); the bn.stats
+/// of them, by Halide, must be within 1e-3 (relative, for the variance) of
+/// float64's two-pass statistics of the same f32 values. `shift` sets each
+/// channel's first value.
 void expectStatisticsOfLargeMean(int64_t positions, int64_t channels,
                                  int64_t run,
-                                 std::optional<double> shift = std::nullopt) {
-  std::string type = "tensor<" + std::to_string(positions) + "x" +
-                     std::to_string(channels) + "x" + std::to_string(run) +
-                     "xf32>";
+                                 std::optional<double> shift = std::nullopt,
+                                 bool channelsLast = false) {
+  std::vector<int64_t> shape =
+      channelsLast ? std::vector<int64_t>{positions, run, channels}
+                   : std::vector<int64_t>{positions, channels, run};
+  std::string type = "tensor<" + std::to_string(shape[0]) + "x" +
+                     std::to_string(shape[1]) + "x" +
+                     std::to_string(shape[2]) + "xf32>";
   std::string vector = "tensor<" + std::to_string(channels) + "xf32>";
-  std::string source = "func.func @f(%x: " + type + ") -> (" + vector + ", " +
-                       vector + ") {\n  %mean, %var = bn.stats %x : " + type +
-                       " -> " + vector + "\n  return %mean, %var : " + vector +
-                       ", " + vector + "\n}\n";
+  std::string source =
+      "func.func @f(%x: " + type + ") -> (" + vector + ", " + vector +
+      ") {\n  %mean, %var = bn.stats %x {feature_axis = " +
+      (channelsLast ? "2" : "1") + " : i64} : " + type + " -> " + vector +
+      "\n  return %mean, %var : " + vector + ", " + vector + "\n}\n";
   auto context = makeContext();
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, context.get());
   ASSERT_TRUE(module);
   std::mt19937 generator(kSeed);
   std::normal_distribution<double> normal(1e4, 1.0);
-  Tensor x = Tensor::filled({positions, channels, run}, 0.0);
+  Tensor x = Tensor::filled(shape, 0.0);
   for (double &value : x.data)
     value = static_cast<float>(normal(generator));
+  auto channelOf = [&](int64_t i) {
+    return channelsLast ? i % channels : (i / run) % channels;
+  };
   if (shift)
     for (int64_t c = 0; c < channels; ++c)
-      x.data[c * run] = static_cast<float>(*shift);
+      x.data[channelsLast ? c : c * run] = static_cast<float>(*shift);
 
-  auto channelOf = [&](int64_t i) { return (i / run) % channels; };
   double samples = static_cast<double>(positions * run);
   std::vector<double> mean(channels), var(channels);
   for (int64_t i = 0; i < x.numElements(); ++i)
@@ -385,6 +403,20 @@ TEST(Statistics, LongRunsAndAShiftFarFromTheMean) {
   // standard deviations from the mean makes sum(d^2) - sum(d)^2 / m cancel
   // a hundredfold (measured: within 1e-5 to 7e-5 of float64's).
   expectStatisticsOfLargeMean(4, 2, 65536, /*shift=*/1e4 + 10.0);
+}
+
+TEST(Statistics, ChannelsLastRunsAndAShiftFarFromTheMean) {
+  // Channels contiguous (NHWC): a run is an image's positions (here 4096,
+  // the longest allowed), strided, summed in f32 by one vector lane per
+  // channel (measured: within 1.6e-4 of float64's).
+  expectStatisticsOfLargeMean(16, 20, 4096, /*shift=*/1e4 + 10.0,
+                              /*channelsLast=*/true);
+}
+
+TEST(Statistics, ChannelsLastPositionsTooLongForRuns) {
+  // 65536 positions in one dimension: every value is added in double.
+  expectStatisticsOfLargeMean(4, 20, 65536, /*shift=*/1e4 + 10.0,
+                              /*channelsLast=*/true);
 }
 
 } // namespace

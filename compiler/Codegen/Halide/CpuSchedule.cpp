@@ -231,17 +231,20 @@ void sumRunsAcrossChannels(Func reduction, Func runSum, int vectorWidth) {
 }
 
 /// Vectorises the per-channel sum `func` whose channels are contiguous
-/// (NHWC, or NCHW with H = W = 1): the channels are the vector lanes, read
-/// row by row (a row: one position's channels). The outermost reduced
-/// dimension (the batch) is split into up to kMaxSumParts parts of at least
-/// kMinPositionsPerPart rows, summed in parallel into their own row of
-/// partial sums (rfactor), which are added up at the end. Parts, not one
-/// partial row per image: 256 images of 1024 channels would make 2 MB of
-/// partial sums.
-void sumChannelsAsLanes(Func func, int vectorWidth) {
+/// (NHWC, dense layers, NCHW with H = W = 1): the channels are the vector
+/// lanes, read row by row (a row: one position's channels; each of the
+/// sum's terms stands for `rowsPerTerm` rows). The outermost reduced
+/// dimension (the batch) is split into up to kMaxSumParts parts of at
+/// least kMinPositionsPerPart rows, summed in parallel into their own row
+/// of partial sums (rfactor), which are added up at the end. Parts, not
+/// one partial row per image: 256 images of 1024 channels would make 2 MB
+/// of partial sums. Returns the partial sums and their innermost loop over
+/// the terms.
+std::pair<Func, Halide::RVar> sumChannelsAsLanes(Func func, int vectorWidth,
+                                                 int64_t rowsPerTerm = 1) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
   std::vector<int64_t> extents = reducedExtents(func);
-  int64_t rows = 1;
+  int64_t rows = rowsPerTerm;
   for (int64_t extent : extents)
     rows *= extent;
   Halide::RVar outermost = rvars.back();
@@ -267,6 +270,26 @@ void sumChannelsAsLanes(Func func, int vectorWidth) {
       .reorder(rowByRow)
       .parallel(part)
       .vectorize(channel, vectorWidth, TailStrategy::GuardWithIf);
+  return {partial, rvars.size() > 1 ? rvars.front() : inPart};
+}
+
+/// Sums the RunSums `sums` whose channels are contiguous (NHWC: a run is
+/// an image's H x W, strided): parts of the batch in parallel, channels
+/// as lanes (sumChannelsAsLanes), each run summed row by row into a row
+/// of f32 sums, which is then added to its part's double sums.
+void sumRunsWithChannelsAsLanes(const LoweredPipeline::RunSums &sums,
+                                int vectorWidth) {
+  Func runSum = sums.runs;
+  auto [partial, run] =
+      sumChannelsAsLanes(sums.reduction, vectorWidth, runLength(runSum));
+  Var channel = runSum.args().front();
+  runSum.compute_at(partial, run)
+      .vectorize(channel, vectorWidth, TailStrategy::GuardWithIf);
+  std::vector<VarOrRVar> rowByRow = {channel}; // innermost first
+  for (const Halide::RVar &rvar : runSum.rvars())
+    rowByRow.push_back(rvar);
+  runSum.update().reorder(rowByRow).vectorize(channel, vectorWidth,
+                                              TailStrategy::GuardWithIf);
 }
 
 /// Output values of a layer computed together along the blocked dimension,
@@ -733,6 +756,10 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
     case FuncRole::RunReduction: {
       func.compute_root();
       const LoweredPipeline::RunSums &sums = runSumsOf(pipeline, func);
+      if (sums.denseDims == 0) {
+        sumRunsWithChannelsAsLanes(sums, vectorWidth);
+        break;
+      }
       Func runSum = sums.runs;
       if (runLength(runSum) < kMinVectorsPerRun * vectorWidth) {
         sumRunsAcrossChannels(func, runSum, vectorWidth);

@@ -23,9 +23,10 @@ namespace bnc::halide {
 /// once; sums are streamed through memory in order, parts of the batch in
 /// parallel (NCHW with long rows, and contiguous channels, which are the
 /// vector lanes), made across channels (NCHW with runs of a few vectors),
-/// or one channel per task; layers are computed on their own, in register
-/// tiles (vectors of output channels times a few pixels); and every output
-/// streams: dense rows vectorised, about eight parallel tasks.
+/// or one channel per task; layers are computed in register tiles (vectors
+/// of output channels times a few pixels), with the output that reads them
+/// element by element where there is one, else on their own; and every
+/// other output streams: dense rows vectorised, about eight parallel tasks.
 void scheduleForCpu(LoweredPipeline &pipeline, Halide::Pipeline &halidePipeline,
                     const Halide::Target &target);
 

@@ -142,9 +142,10 @@ private:
   /// A per-channel Func, in double: the sum over every dimension of `shape`
   /// but `channelDim` of `term(indices, type)`, indices in MLIR order, the
   /// term computed in `type`. A Tuple term makes a Tuple of sums, computed
-  /// in one pass. Where the channel has dense runs (the dimensions inside
-  /// it) and positions outside it, each run is summed in f32 first (a
-  /// RunSum), and the runs in double.
+  /// in one pass. Where the channel has positions outside it, each run of
+  /// it (the dense dimensions inside it, or, with channels contiguous, an
+  /// image's positions) is summed in f32 first (a RunSum), and the runs in
+  /// double.
   Func channelSum(
       const std::string &name, ArrayRef<int64_t> shape, int64_t channelDim,
       const std::function<Halide::Tuple(ArrayRef<Expr>, Halide::Type)> &term);
@@ -334,8 +335,18 @@ LoweredTensor Lowerer::perElement(const std::string &name,
   return {func, x.shape};
 }
 
-/// Runs shorter than this span several images (see channelSum).
+/// Runs shorter than this span several images (see channelSum): where a
+/// run is dense (NCHW), its vector lanes are added up at its end; where
+/// channels are contiguous (NHWC), the lanes are channels and a run only
+/// has to pay for starting and ending its sums.
 constexpr int64_t kMinRunValues = 2048;
+constexpr int64_t kMinChannelsInnerRunValues = 64;
+/// Where channels are contiguous, a vector lane sums a channel's whole run
+/// in f32: runs are at most this long (measured, values ten standard
+/// deviations off the shift: runs of 4096 in a lane give a variance within
+/// 1.6e-4 of float64's, runs of 65536 within 8e-4; dense NCHW runs of 65536
+/// give each of 16 lanes 4096 values).
+constexpr int64_t kMaxChannelsInnerRunValues = 4096;
 
 Func Lowerer::channelSum(
     const std::string &name, ArrayRef<int64_t> shape, int64_t channelDim,
@@ -343,14 +354,38 @@ Func Lowerer::channelSum(
   noteChannel(static_cast<int64_t>(shape.size()), channelDim);
   Var channel("c");
   // A channel's run: the dimensions inside it (after it in MLIR order),
-  // dense in memory; and the positions outside it (before it).
+  // dense in memory (NCHW: H x W); where every one of them has extent 1
+  // (channels contiguous: NHWC, dense layers, NCHW with H = W = 1), the
+  // innermost positions outside it instead, those of one image (every
+  // dimension but the outermost) as far as they make at most
+  // kMaxChannelsInnerRunValues (NHWC: H x W, or W alone). The positions
+  // outside the run: the rest.
+  int64_t rank = static_cast<int64_t>(shape.size());
+  int64_t insideLength = 1;
+  for (int64_t d = channelDim + 1; d < rank; ++d)
+    insideLength *= shape[d];
+  bool channelsInner = insideLength == 1;
+  int64_t firstRunPosition = channelDim; // channels inner: [it, channelDim)
+  for (int64_t length = 1; channelsInner && firstRunPosition > 1 &&
+                           length * shape[firstRunPosition - 1] <=
+                               kMaxChannelsInnerRunValues;)
+    length *= shape[--firstRunPosition];
+  auto inRun = [&](int64_t d) {
+    return d > channelDim || (d >= firstRunPosition && d < channelDim);
+  };
+  // A run of positions too long for f32 even in its innermost dimension:
+  // every value is added in double (one level, below).
+  bool twoLevels = !channelsInner || firstRunPosition < channelDim ||
+                   channelDim == 1;
   std::vector<Halide::Range> run, outside; // innermost first
   int64_t runLength = 1;
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-    if (d > channelDim) {
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    if (d == channelDim)
+      continue;
+    if (inRun(d)) {
       run.emplace_back(0, static_cast<int>(shape[d]));
       runLength *= shape[d];
-    } else if (d < channelDim) {
+    } else {
       outside.emplace_back(0, static_cast<int>(shape[d]));
     }
   }
@@ -381,20 +416,25 @@ Func Lowerer::channelSum(
     return term(indices, type).as_vector();
   };
 
-  if (runLength > 1 && !outside.empty()) {
-    // Two levels: each run (NCHW: one image's H x W) summed in f32, the
-    // runs in double. A run's rounding grows with the run, not with the
-    // batch (tests/e2e bounds it for runs of 65536 values); its f32 sums
-    // take a third of the vector work of double ones, which was what
-    // bounded the training forward while a channel is in cache
-    // (bench/RESULTS.md).
+  if (!outside.empty() && twoLevels) {
+    // Two levels: each run (one image's H x W) summed in f32, the runs in
+    // double. A run's rounding grows with the run, not with the batch
+    // (tests/e2e bounds it for runs of 65536 values); its f32 sums take a
+    // third of the vector work of double ones, which was what bounded the
+    // training forward while a channel is in cache, and the statistics of
+    // NHWC tensors that fit in the last-level cache (bench/RESULTS.md).
     // Short runs span a few consecutive images (of the outermost position
-    // outside the channel), as many as make about kMinRunValues values and
-    // divide the batch, so that adding up a run's vector lanes at its end
-    // is not paid every few vectors.
+    // outside the channel), as many as make about kMinRunValues values
+    // (kMinChannelsInnerRunValues) and divide the batch.
     int64_t batch = outside.back().extent.as<Halide::Internal::IntImm>()->value;
-    int64_t imagesPerRun = std::min(
-        batch, std::max<int64_t>(1, kMinRunValues / runLength));
+    int64_t minRunValues =
+        channelsInner ? kMinChannelsInnerRunValues : kMinRunValues;
+    // Only whole images (channels inner: runs over every position but the
+    // batch) are extended over the batch.
+    int64_t imagesPerRun =
+        channelsInner && firstRunPosition > 1
+            ? 1
+            : std::min(batch, std::max<int64_t>(1, minRunValues / runLength));
     while (batch % imagesPerRun != 0)
       --imagesPerRun;
     std::vector<Halide::Range> runRanges = run, runPositions = outside;
@@ -410,16 +450,16 @@ Func Lowerer::channelSum(
       runArgs.push_back(position.back());
     }
     Func runSum = newFunc(name + "_run", FuncRole::RunSum);
-    Halide::RDom inRun(runRanges);
+    Halide::RDom runVars(runRanges);
     int k = static_cast<int>(run.size()) - 1;
     int j = static_cast<int>(outside.size()) - 1;
     std::vector<Expr> terms =
         termsAt(Halide::Float(32), [&](int64_t d) -> Expr {
-          if (d > channelDim)
-            return inRun[k--];
+          if (inRun(d))
+            return runVars[k--];
           if (d == 0 && imagesPerRun > 1)
             return position[j--] * static_cast<int>(imagesPerRun) +
-                   inRun[static_cast<int>(run.size())];
+                   runVars[static_cast<int>(run.size())];
           return position[j--];
         });
     define(runSum, runArgs, zeros(Halide::Float(32), terms.size()));
@@ -437,12 +477,13 @@ Func Lowerer::channelSum(
                             : Expr(runSum(atPosition)[t])));
     define(func, {channel}, zeros(Halide::Float(64), terms.size()));
     accumulate(func, {channel}, runs);
-    pipeline.runSums.push_back({func, runSum, static_cast<int>(run.size())});
+    pipeline.runSums.push_back(
+        {func, runSum, channelsInner ? 0 : static_cast<int>(run.size())});
     return func;
   }
 
-  // One level, in double: channels contiguous (every dimension inside them
-  // has extent 1: NHWC, or NCHW with H = W = 1), or nothing outside them.
+  // One level, in double: nothing outside the channel, or channels inner
+  // with positions too long for runs.
   std::vector<Halide::Range> ranges = run;
   ranges.insert(ranges.end(), outside.begin(), outside.end());
   Func func = newFunc(name, runLength == 1 ? FuncRole::ReductionChannelsInner

@@ -48,11 +48,12 @@ enum class FuncRole {
   PerChannel,  // one value per channel (statistics): compute once, tiny
   Reduction,   // per-channel sums in double over a channel's elements,
                // channel not innermost, no dimension outside it
-  RunSum,      // per channel and position outside it (NCHW: image), the
-               // f32 sum over the channel's dense run there (H x W)
+  RunSum,      // per channel and position outside its run (NCHW, NHWC:
+               // image), the f32 sum over the run there (H x W)
   RunReduction, // per-channel sums in double of RunSums over the positions
-                // outside the channel
-  ReductionChannelsInner, // per-channel sums, channel innermost (NHWC)
+                // outside the runs
+  ReductionChannelsInner, // per-channel sums in double, channel innermost,
+                          // without runs (positions too long for f32)
   Layer,       // convolution or dense layer: compute once, on its own
   LayerWeights, // a layer's weights, output channel innermost: compute once
   Materialized, // computed once into a buffer: what leaves a bn.kernel, a
@@ -79,6 +80,8 @@ struct LoweredPipeline {
   /// dense part of a channel inside one image (its `denseDims` innermost
   /// reduced dimensions: H x W in NCHW), or, for short ones, that part in
   /// a few consecutive images (one more reduced dimension, outermost).
+  /// Where channels are contiguous (NHWC), `denseDims` is 0 and a run is
+  /// strided: a channel's values at an image's positions (H x W, or W).
   struct RunSums {
     Halide::Func reduction;
     Halide::Func runs;
