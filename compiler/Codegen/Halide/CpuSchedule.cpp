@@ -273,6 +273,9 @@ std::pair<Func, Halide::RVar> sumChannelsAsLanes(Func func, int vectorWidth,
   return {partial, rvars.size() > 1 ? rvars.front() : inPart};
 }
 
+/// Vectors of a row of channels unrolled at most.
+constexpr int64_t kMaxUnrolledVectors = 16;
+
 /// Sums the RunSums `sums` whose channels are contiguous (NHWC: a run is
 /// an image's H x W, strided): parts of the batch in parallel, channels
 /// as lanes (sumChannelsAsLanes), each run summed row by row into a row
@@ -288,8 +291,20 @@ void sumRunsWithChannelsAsLanes(const LoweredPipeline::RunSums &sums,
   std::vector<VarOrRVar> rowByRow = {channel}; // innermost first
   for (const Halide::RVar &rvar : runSum.rvars())
     rowByRow.push_back(rvar);
-  runSum.update().reorder(rowByRow).vectorize(channel, vectorWidth,
-                                              TailStrategy::GuardWithIf);
+  Halide::Stage update = runSum.update();
+  update.reorder(rowByRow);
+  // A row's vectors unrolled: constant offsets into the run's sums, which
+  // LLVM then keeps in registers (measured, NHWC backward: 32x256x14x14
+  // 0.59-0.67 ms against 0.65-0.76 ms, 4x64x28x28 43-50 us against 53-57
+  // us; forwards 0-10% faster).
+  if (sums.channels <= kMaxUnrolledVectors * vectorWidth) {
+    Var vectors("c_vectors"), lanes("c_lanes");
+    update.split(channel, vectors, lanes, vectorWidth, TailStrategy::GuardWithIf)
+        .vectorize(lanes)
+        .unroll(vectors);
+  } else {
+    update.vectorize(channel, vectorWidth, TailStrategy::GuardWithIf);
+  }
 }
 
 /// Output values of a layer computed together along the blocked dimension,

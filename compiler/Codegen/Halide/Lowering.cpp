@@ -477,8 +477,9 @@ Func Lowerer::channelSum(
                             : Expr(runSum(atPosition)[t])));
     define(func, {channel}, zeros(Halide::Float(64), terms.size()));
     accumulate(func, {channel}, runs);
-    pipeline.runSums.push_back(
-        {func, runSum, channelsInner ? 0 : static_cast<int>(run.size())});
+    pipeline.runSums.push_back({func, runSum,
+                                channelsInner ? 0 : static_cast<int>(run.size()),
+                                shape[channelDim]});
     return func;
   }
 

@@ -86,6 +86,7 @@ struct LoweredPipeline {
     Halide::Func reduction;
     Halide::Func runs;
     int denseDims;
+    int64_t channels;
   };
   std::vector<RunSums> runSums;
   /// The layers (convolutions, dense) with their shapes: the Funcs of role
