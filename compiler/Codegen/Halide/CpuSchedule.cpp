@@ -299,7 +299,9 @@ void sumRunsWithChannelsAsLanes(const LoweredPipeline::RunSums &sums,
   // us; forwards 0-10% faster).
   if (sums.channels <= kMaxUnrolledVectors * vectorWidth) {
     Var vectors("c_vectors"), lanes("c_lanes");
-    update.split(channel, vectors, lanes, vectorWidth, TailStrategy::GuardWithIf)
+    update
+        .split(channel, vectors, lanes, vectorWidth,
+               TailStrategy::GuardWithIf)
         .vectorize(lanes)
         .unroll(vectors);
   } else {
@@ -405,12 +407,12 @@ LoweredTensor *elementwiseConsumer(LoweredPipeline &pipeline,
 /// kRegisterTileBlock (NCHW with long rows: a vector's width) along the
 /// `blocked` one (a row's pixels, rows), accumulated over the whole
 /// reduction in registers, so that each weight vector loaded serves a
-/// block of pixels and each input value a vector of output channels. The layer is computed at each tile of
-/// `tiles`, which has its shape: the output that reads it element by
-/// element, or else a wrapper that holds its values for its consumers. The
-/// tiles of a position (an image's row) run one after the other, while its
-/// input is in cache; positions are the parallel tasks where there are
-/// enough of them, else blocks.
+/// block of pixels and each input value a vector of output channels. The
+/// layer is computed at each tile of `tiles`, which has its shape: the
+/// output that reads it element by element, or else a wrapper that holds
+/// its values for its consumers. The tiles of a position (an image's row)
+/// run one after the other, while its input is in cache; positions are the
+/// parallel tasks where there are enough of them, else blocks.
 void scheduleLayerInRegisters(Func func, Func tiles,
                               llvm::ArrayRef<int64_t> shape, int vectorDim,
                               int blocked, int vectorWidth) {
@@ -427,12 +429,12 @@ void scheduleLayerInRegisters(Func func, Func tiles,
   // against 1.80-1.91 ms, 32x64x56x56 7.1 against 8.3 ms; 28-pixel rows
   // 140 against 134 us; with vectors of output channels, NHWC, 16 pixels
   // were no faster than 8).
-  int tileBlock = kRegisterTileBlock;
+  int blockLength = kRegisterTileBlock;
   if (vectorDim != 0 && shape[rank - 1 - blocked] >= 2 * vectorWidth)
-    tileBlock = vectorWidth;
+    blockLength = vectorWidth;
   tiles.compute_root()
       .split(inner, innerOuter, lanes, vectorWidth, TailStrategy::GuardWithIf)
-      .split(block, blockOuter, blockInner, tileBlock,
+      .split(block, blockOuter, blockInner, blockLength,
              TailStrategy::GuardWithIf);
   std::vector<Var> positions, tilePositions; // innermost first
   int64_t positionCount = 1;
@@ -468,10 +470,9 @@ void scheduleLayerInRegisters(Func func, Func tiles,
 
   // One tile: its values in registers, the reduction outside them.
   func.compute_at(tiles, innerOuter);
-  inner = vars[vectorDim];
-  block = vars[blocked];
+  Var layerInner = vars[vectorDim], layerBlock = vars[blocked];
   if (vectorDim != 0) {
-    std::vector<Var> storage = {inner};
+    std::vector<Var> storage = {layerInner};
     for (int d = 0; d < rank; ++d)
       if (d != vectorDim)
         storage.push_back(vars[d]);
@@ -479,8 +480,10 @@ void scheduleLayerInRegisters(Func func, Func tiles,
   }
   Var laneOuter("lane_o"), lane("lane"), rowOuter("row_o"), row("row");
   auto tile = [&](auto stage, std::vector<VarOrRVar> outside) {
-    stage.split(inner, laneOuter, lane, vectorWidth, TailStrategy::GuardWithIf)
-        .split(block, rowOuter, row, tileBlock,
+    stage
+        .split(layerInner, laneOuter, lane, vectorWidth,
+               TailStrategy::GuardWithIf)
+        .split(layerBlock, rowOuter, row, blockLength,
                TailStrategy::GuardWithIf);
     std::vector<VarOrRVar> tileOrder = {lane, row};
     tileOrder.insert(tileOrder.end(), outside.begin(), outside.end());
@@ -515,8 +518,9 @@ void scheduleLayerWeights(Func weights, int vectorWidth) {
 /// vectors along the row accumulated in the layer's buffer: 32x256x14x14
 /// 4.3-5.5 ms against 37 ms, 32x64x56x56 7.3-8.1 against 33-35 ms,
 /// 64x128x56x56 86-88 against 314 ms, 1x512x7x7 0.5-0.8 against 3.3-3.6
-/// ms; 256x1024x1x1, its 4 MB of weights relaid each call, 4.9 against 3.5
-/// ms).
+/// ms; 256x1024x1x1 4.9 against 3.5 ms while its 4 MB of weights were
+/// relaid on every call: constant filters are now relaid when the kernel
+/// is compiled).
 ///
 /// Returns the output computed in the layer's tiles, or null where the
 /// layer has a buffer of its own.
@@ -806,7 +810,8 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
         return l.func.name() == func.name();
       });
       if (layer != pipeline.layers.end() && vars.size() >= 2) {
-        if (LoweredTensor *output = scheduleLayer(pipeline, *layer, vectorWidth))
+        if (LoweredTensor *output =
+                scheduleLayer(pipeline, *layer, vectorWidth))
           tiledOutputs.insert(output->func.name());
         break;
       }

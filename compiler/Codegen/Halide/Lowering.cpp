@@ -477,9 +477,8 @@ Func Lowerer::channelSum(
                             : Expr(runSum(atPosition)[t])));
     define(func, {channel}, zeros(Halide::Float(64), terms.size()));
     accumulate(func, {channel}, runs);
-    pipeline.runSums.push_back({func, runSum,
-                                channelsInner ? 0 : static_cast<int>(run.size()),
-                                shape[channelDim]});
+    int denseDims = channelsInner ? 0 : static_cast<int>(run.size());
+    pipeline.runSums.push_back({func, runSum, denseDims, shape[channelDim]});
     return func;
   }
 
