@@ -317,10 +317,13 @@ constexpr int kRegisterTileBlock = 8;
 /// blocks of the blocked dimension, are what runs in parallel.
 constexpr int64_t kMinLayerTasks = 4;
 
+/// Funcs by name.
+using FuncsByName = std::map<std::string, Func>;
+
 /// The calls an Expr makes to a set of Funcs.
 class CallsTo : public Halide::Internal::IRVisitor {
 public:
-  explicit CallsTo(const std::set<std::string> &callees) : callees(callees) {}
+  explicit CallsTo(const FuncsByName &callees) : callees(callees) {}
   std::vector<const Halide::Internal::Call *> calls;
 
 private:
@@ -331,24 +334,21 @@ private:
       calls.push_back(call);
     IRVisitor::visit(call);
   }
-  const std::set<std::string> &callees;
+  const FuncsByName &callees;
 };
 
 /// Whether `func` reads `layer` at its own coordinates only: every call it
-/// makes to `layer`, or to one of the Elementwise Funcs `readers` (by name)
-/// that read it, passes `func`'s pure variables in order, and those Funcs
-/// read it so too.
+/// makes to one of `readers` (by name: the layer, and the Elementwise Funcs
+/// that read it) passes `func`'s pure variables in order, and those Funcs
+/// read the layer so too.
 bool readsAtOwnCoordinates(const Halide::Internal::Function &func,
                            const std::string &layer,
-                           const std::map<std::string, Func> &readers) {
+                           const FuncsByName &readers) {
   if (func.has_update_definition())
     return false;
-  std::set<std::string> callees = {layer};
-  for (const auto &reader : readers)
-    callees.insert(reader.first);
   const std::vector<std::string> &args = func.args();
   for (const Halide::Expr &value : func.values()) {
-    CallsTo finder(callees);
+    CallsTo finder(readers);
     value.accept(&finder);
     for (const Halide::Internal::Call *call : finder.calls) {
       if (call->args.size() != args.size())
@@ -380,7 +380,7 @@ LoweredTensor *elementwiseConsumer(LoweredPipeline &pipeline,
            Halide::Internal::find_transitive_calls(func.function())
                .count(name);
   };
-  std::map<std::string, Func> readers; // Elementwise Funcs reading the layer
+  FuncsByName readers = {{name, layer.func}}; // and the Elementwise readers
   for (auto &[func, role] : pipeline.funcs) {
     if (func.name() == name || !reads(func))
       continue;
