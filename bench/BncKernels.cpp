@@ -303,7 +303,7 @@ public:
     for (size_t k = 1; k < params.size(); ++k)
       params[k].dim(0).set_bounds(0, channels).set_stride(1);
     std::vector<std::string> nonTemporal;
-    if (halide::storesNonTemporally(4 * s.elements()))
+    if (halide::storesNonTemporally(4 * s.elements(), 4 * int64_t(inner)))
       nonTemporal.push_back(y.name());
     std::vector<Halide::Argument> arguments(params.begin(), params.end());
     jit = halide::JitKernel(y, arguments, "roofline", nonTemporal, error);

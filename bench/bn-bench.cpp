@@ -45,13 +45,13 @@ inference, and a 1x1 convolution alone and with an inference BN folded in,
 with bnc's schedule and Halide's autoscheduler; oneDNN's batch normalization
 in NCHW, NHWC and nChw8c; a copy and a scale-shift of the same bytes,
 compiled like bnc's kernels (non-temporal stores for outputs of a quarter of
-the last-level cache or more; every buffer 64-byte aligned). Outputs are
-cross-checked against bnc's, then every contender runs in turn, each
-round in a new order, all writing the same output memory, and reports its
-median. GB/s counts 2S bytes for a forward pass, 3S for backward and for a
-forward with a residual (S = bytes of one activation); % copy compares with
-a same-size copy. OpenMP (oneDNN's threads) waits passively unless
-OMP_WAIT_POLICY says otherwise.
+the last-level cache or more in rows of whole cache lines; every buffer
+64-byte aligned). Outputs are cross-checked against bnc's, then every
+contender runs in turn, each round in a new order, all writing the same
+output memory, and reports its median. GB/s counts 2S bytes for a forward
+pass, 3S for backward and for a forward with a residual (S = bytes of one
+activation); % copy compares with a same-size copy. OpenMP (oneDNN's
+threads) waits passively unless OMP_WAIT_POLICY says otherwise.
 
 options:
   --shapes=LIST    shapes NxCxHxW, comma-separated; ':cold' evicts the

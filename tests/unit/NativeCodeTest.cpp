@@ -4,7 +4,8 @@
 // those, become non-temporal (behind a run-time alignment check), and the
 // functions that make them end with a fence; embedded constants are aligned
 // for the widest vector loads. What the stores compute is pinned by the
-// end-to-end tests, which run every kernel this way.
+// end-to-end tests, which run every kernel this way. Which outputs are
+// named: the large ones with rows of whole cache lines, outside layers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,6 +85,50 @@ TEST(NativeCode, NamedOutputsOnlyAreStoredNonTemporally) {
   EXPECT_EQ(after.plainVector, before.plainVector);
   EXPECT_EQ(after.nonTemporal * 2, before.plainVector);
   EXPECT_GT(after.fences, 0);
+}
+
+/// A pipeline with one output of MLIR shape `shape`, whose channel is
+/// `channelDim`; with a layer (a convolution's Func) if `withLayer`.
+bnc::halide::LoweredPipeline
+pipelineWithOutput(llvm::ArrayRef<int64_t> shape, int64_t channelDim,
+                   bool withLayer = false) {
+  bnc::halide::LoweredPipeline pipeline;
+  std::vector<Halide::Var> vars(shape.size());
+  Halide::Func output;
+  output(vars) = 0.0f;
+  pipeline.outputs.push_back({output, llvm::SmallVector<int64_t>(shape)});
+  pipeline.channelDim = channelDim;
+  pipeline.channelRank = static_cast<int64_t>(shape.size());
+  if (withLayer)
+    pipeline.funcs.emplace_back(Halide::Func(),
+                                bnc::halide::FuncRole::Layer);
+  return pipeline;
+}
+
+bool streamsOutput(const bnc::halide::LoweredPipeline &pipeline) {
+  std::vector<std::string> names =
+      bnc::halide::nonTemporalOutputs(pipeline);
+  return names.size() == 1 && names.front() == pipeline.outputs[0].func.name();
+}
+
+TEST(NativeCode, LargeOutputsOfWholeLineRowsOnlyAreStreamed) {
+  // Hundreds of MB, beyond a quarter of any last-level cache.
+  // NCHW rows of 56 x 56 values are whole cache lines; of 14 x 14 not.
+  EXPECT_TRUE(streamsOutput(pipelineWithOutput({256, 256, 56, 56}, 1)));
+  EXPECT_FALSE(streamsOutput(pipelineWithOutput({4096, 256, 14, 14}, 1)));
+  // NHWC rows are a position's channels.
+  EXPECT_TRUE(streamsOutput(pipelineWithOutput({4096, 14, 14, 256}, 3)));
+  EXPECT_FALSE(streamsOutput(pipelineWithOutput({16384, 224, 224, 3}, 3)));
+  // NCHW with H = W = 1: rows of channels.
+  EXPECT_TRUE(streamsOutput(pipelineWithOutput({1 << 20, 256, 1, 1}, 1)));
+  // A layer's outputs stay plain; so do small outputs.
+  EXPECT_FALSE(
+      streamsOutput(pipelineWithOutput({256, 256, 56, 56}, 1, true)));
+  EXPECT_FALSE(streamsOutput(pipelineWithOutput({1, 16, 56, 56}, 1)));
+
+  EXPECT_TRUE(bnc::halide::storesNonTemporally(int64_t(1) << 32, 4096));
+  EXPECT_FALSE(bnc::halide::storesNonTemporally(int64_t(1) << 32, 784));
+  EXPECT_FALSE(bnc::halide::storesNonTemporally(4096, 4096));
 }
 
 TEST(NativeCode, EmbeddedBuffersAreAlignedForTheWidestVectors) {

@@ -68,6 +68,27 @@ int64_t lastLevelCacheBytes() {
   return bytes > 0 ? bytes : kDefaultLastLevelCacheBytes;
 }
 
+constexpr int64_t kCacheLineBytes = 64;
+
+/// The elements of `output` (of `pipeline`) that the CPU schedule stores
+/// as one contiguous row (CpuSchedule.cpp: the streaming rows, and a
+/// channel's runs channel by channel): the dimensions inside the channel
+/// (NCHW: H x W), the channel too where those are all 1 (NHWC: the
+/// channels); without a channel, the innermost dimension, which a row
+/// spans at least.
+int64_t storedRowElements(const LoweredPipeline &pipeline,
+                          const LoweredTensor &output) {
+  int64_t rank = static_cast<int64_t>(output.shape.size());
+  if (rank == 0)
+    return 1;
+  if (!pipeline.channelDim || rank != pipeline.channelRank)
+    return output.shape.back();
+  int64_t channelDim = *pipeline.channelDim, row = 1;
+  for (int64_t d = channelDim + 1; d < rank; ++d)
+    row *= output.shape[d];
+  return row == 1 ? output.shape[channelDim] : row;
+}
+
 /// The name of the buffer a store writes, from Halide's type-based alias
 /// tag (access type: !{!"<buffer>", parent, offset}, or "<buffer>.width16
 /// .base0" and the like for a vector of known alignment); empty if
@@ -220,16 +241,19 @@ const char *x86Features(Halide::Target::Feature feature) {
 
 } // namespace
 
-bool bnc::halide::storesNonTemporally(int64_t bytes) {
+bool bnc::halide::storesNonTemporally(int64_t bytes, int64_t rowBytes) {
   static const int64_t threshold = lastLevelCacheBytes() / 4;
-  return bytes >= threshold;
+  return bytes >= threshold && rowBytes % kCacheLineBytes == 0;
 }
 
 std::vector<std::string>
 bnc::halide::nonTemporalOutputs(const LoweredPipeline &pipeline) {
   std::vector<std::string> names;
+  if (pipeline.has(FuncRole::Layer))
+    return names;
   for (const LoweredTensor &output : pipeline.outputs)
-    if (storesNonTemporally(4 * output.elements()))
+    if (storesNonTemporally(4 * output.elements(),
+                            4 * storedRowElements(pipeline, output)))
       names.push_back(output.func.name());
   return names;
 }
