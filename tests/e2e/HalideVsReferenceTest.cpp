@@ -102,13 +102,37 @@ const OpCase kOpCases[] = {
             tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
       })mlir"},
     // 2 MB with runs of 4 KB: the streaming schedule rather than channel
-    // by channel.
+    // by channel (its sums read x alone, in memory order).
     {"train_nchw_streaming", R"mlir(
       func.func @f(%x: tensor<8x64x32x32xf32>, %c: tensor<64xf32>)
           -> (tensor<8x64x32x32xf32>, tensor<64xf32>, tensor<64xf32>) {
         %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
             : tensor<8x64x32x32xf32>, tensor<64xf32>
         return %y, %m, %v : tensor<8x64x32x32xf32>, tensor<64xf32>, tensor<64xf32>
+      })mlir"},
+    // 1.2 MB, runs of the whole batch (8 images of 196 values: vectors and
+    // a partial one): channel by channel in groups of 12 channels, two per
+    // parallel task.
+    {"train_relu_nchw_channel_groups", R"mlir(
+      func.func @f(%x: tensor<8x192x14x14xf32>, %c: tensor<192xf32>)
+          -> (tensor<8x192x14x14xf32>, tensor<192xf32>, tensor<192xf32>,
+              tensor<192xf32>, tensor<192xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            : tensor<8x192x14x14xf32>, tensor<192xf32>
+        %r = nn.relu %y : tensor<8x192x14x14xf32>
+        return %r, %m, %v, %bm, %bi : tensor<8x192x14x14xf32>, tensor<192xf32>,
+            tensor<192xf32>, tensor<192xf32>, tensor<192xf32>
+      })mlir"},
+    // The gradient in groups of four channels, runs of one image (three
+    // images do not divide into runs of two).
+    {"grad_nchw_channel_groups", R"mlir(
+      func.func @f(%x: tensor<3x128x28x28xf32>, %s: tensor<128xf32>,
+                   %mean: tensor<128xf32>, %inv_std: tensor<128xf32>,
+                   %dy: tensor<3x128x28x28xf32>)
+          -> (tensor<3x128x28x28xf32>, tensor<128xf32>, tensor<128xf32>) {
+        %dx, %ds, %do = bn.batch_norm_grad %x, %s, %mean, %inv_std, %dy
+            : tensor<3x128x28x28xf32>, tensor<128xf32>
+        return %dx, %ds, %do : tensor<3x128x28x28xf32>, tensor<128xf32>, tensor<128xf32>
       })mlir"},
     // Runs of 25 values: summed across channels, a vector of 16 and a
     // partial one.

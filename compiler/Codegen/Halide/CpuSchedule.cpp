@@ -6,11 +6,12 @@
 // and how well the prefetchers follow the reads. A pipeline separable per
 // channel (statistics, normalisation, gradients; no layers) with its
 // channel outside contiguous rows (NCHW) runs channel by channel where its
-// rows are long enough to stream, so that the passes over a channel after
-// the first find it in cache, and the next channel is prefetched while the
-// last pass writes. Everything else streams: sums in memory order (or
-// across channels, where runs are a few vectors long), then every output
-// in one parallel, vectorised loop nest. The thresholds come from bn-bench
+// rows are long enough to stream, or in groups of channels whose rows in
+// an image are, so that the passes over a channel after the first find it
+// in cache, and the next channel is prefetched while the last pass writes.
+// Everything else streams: sums in memory order (or across channels, where
+// runs are a few vectors long), then every output in one parallel,
+// vectorised loop nest. The thresholds come from bn-bench
 // (bench/RESULTS.md).
 //
 //===----------------------------------------------------------------------===//
@@ -36,7 +37,8 @@ using Halide::VarOrRVar;
 namespace {
 
 /// Channel by channel pays where a channel's runs are at least this long,
-/// or where the whole activation stays in cache.
+/// or where the whole activation stays in cache; shorter runs go in groups
+/// of channels whose runs in an image make this long.
 constexpr int64_t kMinChannelRunBytes = 8 << 10;
 constexpr int64_t kCacheResidentBytes = 1 << 20;
 
@@ -144,6 +146,34 @@ void sumRunAsLanes(Func func, int denseDims, int vectorWidth) {
   partial.update().vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
 }
 
+/// Vectorises the RunSum `func` as sumRunAsLanes does, for a group of
+/// channels at one position outside the runs (an image, or a few): the
+/// partial sums of all the group's channels at once, image after image
+/// and, within an image, channel after channel, so that the group's runs
+/// are read in memory order (NCHW: an image's channels are contiguous).
+void sumGroupRunsAsLanes(Func func, int denseDims, int vectorWidth) {
+  std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
+  Halide::Stage update = func.update();
+  auto [runOuter, runInner] =
+      splitRunIntoLanes(update, rvars, denseDims, vectorWidth);
+  Var lane("lane");
+  Func partial = update.rfactor(runInner, lane);
+  std::vector<Var> args = func.args(); // the channel, then the positions
+  // A channel's partial sums are one vector in memory: rfactor makes the
+  // lanes the outermost dimension.
+  std::vector<Var> storage = {lane};
+  for (const Var &arg : partial.args())
+    if (arg.name() != lane.name())
+      storage.push_back(arg);
+  partial.compute_at(func, args.back())
+      .reorder_storage(storage)
+      .vectorize(lane, vectorWidth, TailStrategy::GuardWithIf);
+  std::vector<VarOrRVar> order = {lane, runOuter, args.front()};
+  order.insert(order.end(), rvars.begin() + denseDims, rvars.end());
+  partial.update().reorder(order).vectorize(lane, vectorWidth,
+                                            TailStrategy::GuardWithIf);
+}
+
 /// Parts of the batch summed in parallel at most; where channels are
 /// contiguous, positions (rows of channels) per part at least.
 constexpr int64_t kMaxSumParts = 64;
@@ -153,6 +183,13 @@ constexpr int64_t kMinPositionsPerPart = 64;
 /// each row's partial sums go through memory, which costs more than the
 /// row (measured: 32x256x14x14, 0.61 ms against 0.40 ms).
 constexpr int64_t kMinStreamedRunElements = 1024;
+
+/// Whether sumInMemoryOrder applies to `sums`: at least two runs per
+/// channel, each long enough.
+bool summableInMemoryOrder(const LoweredPipeline::RunSums &sums) {
+  return reducedExtents(sums.reduction).back() >= 2 &&
+         runLength(sums.runs) >= kMinStreamedRunElements;
+}
 
 /// Streams the per-channel sum `reduction` of the RunSums `runSum` (NCHW)
 /// through memory in order: the batch (the outermost position outside the
@@ -164,11 +201,11 @@ constexpr int64_t kMinStreamedRunElements = 1024;
 /// short.
 bool sumInMemoryOrder(const LoweredPipeline::RunSums &sums,
                       int vectorWidth) {
+  if (!summableInMemoryOrder(sums))
+    return false;
   Func reduction = sums.reduction, runSum = sums.runs;
   std::vector<Halide::RVar> rvars = reduction.rvars(); // innermost first
   int64_t batch = reducedExtents(reduction).back();
-  if (batch < 2 || runLength(runSum) < kMinStreamedRunElements)
-    return false;
   int64_t parts = std::min<int64_t>(batch, kMaxSumParts);
   int64_t perPart = (batch + parts - 1) / parts;
   Halide::Stage update = reduction.update();
@@ -336,6 +373,32 @@ private:
   }
   const FuncsByName &callees;
 };
+
+/// The inputs of `pipeline` of rank `rank` (its activations) that `func`
+/// reads, itself or through the Funcs it calls.
+int activationsRead(const LoweredPipeline &pipeline, int64_t rank,
+                    const Func &func) {
+  class Images : public Halide::Internal::IRVisitor {
+  public:
+    std::set<std::string> names;
+
+  private:
+    using IRVisitor::visit;
+    void visit(const Halide::Internal::Call *call) override {
+      if (call->call_type == Halide::Internal::Call::Image)
+        names.insert(call->name);
+      IRVisitor::visit(call);
+    }
+  } images;
+  func.function().accept(&images);
+  for (const auto &[name, callee] :
+       Halide::Internal::find_transitive_calls(func.function()))
+    callee.accept(&images);
+  int count = 0;
+  for (const Halide::ImageParam &input : pipeline.inputs)
+    count += input.dimensions() == rank && images.names.count(input.name());
+  return count;
+}
 
 /// Whether `func` reads `layer` at its own coordinates only: every call it
 /// makes to one of `readers` (by name: the layer, and the Elementwise Funcs
@@ -595,13 +658,31 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
     func.vectorize(row, vectorWidth, TailStrategy::GuardWithIf);
 }
 
+/// Whether channels in groups (short runs, the tensor in memory) pay in
+/// `pipeline` against streaming: where its sums read two activations or
+/// more (the backward: x and dy), each of which streaming reads twice, or
+/// where streaming could not sum in memory order (runs of the whole
+/// batch: one channel per task). Where the sums read x alone and stream
+/// in order, streaming measured as fast or faster (grouped / streaming,
+/// in one process: forward 32x256x14x14 1.01-1.02x, with a ReLU
+/// 1.03-1.14x, with a residual add 0.95-1.00x; 128x256x14x14 0.96x,
+/// 0.79-1.01x and 1.22x).
+bool groupsPay(const LoweredPipeline &pipeline) {
+  for (const LoweredPipeline::RunSums &sums : pipeline.runSums)
+    if (activationsRead(pipeline, pipeline.channelRank, sums.runs) >= 2 ||
+        !summableInMemoryOrder(sums))
+      return true;
+  return false;
+}
+
 /// Schedules a pipeline separable per channel whose channel lies outside
-/// contiguous rows (NCHW) one channel per parallel task: the largest output
-/// (the anchor) loops over channels outermost; for each channel its sums are
-/// computed, then the anchor's slice and every per-channel output's value,
-/// all fused into the channel's loop. The slice is read from memory once
-/// and stays in cache for the passes that follow. Returns false, scheduling
-/// nothing, where it does not apply.
+/// contiguous rows (NCHW) channel by channel, blocks of channels in
+/// parallel tasks: the largest output (the anchor) loops over channels
+/// outermost; for each channel (or group of channels with short rows) its
+/// sums are computed, then the anchor's slice and every per-channel
+/// output's value, all fused into the channel's loop. The slice is read
+/// from memory once and stays in cache for the passes that follow. Returns
+/// false, scheduling nothing, where it does not apply.
 bool scheduleChannelByChannel(LoweredPipeline &pipeline,
                               Halide::Pipeline &halidePipeline,
                               int vectorWidth) {
@@ -633,19 +714,29 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   int64_t channels = anchor->shape[channelDim];
   // A channel's slice is one dense run per image (H x W). Where the runs
   // are short and the tensor comes from memory, the first pass over each
-  // slice waits on memory at every run (the prefetchers start over), and
-  // two streaming passes over the whole tensor are faster (measured:
-  // 32x256x14x14, 784-byte runs: backward 1.4-1.9 ms channel by channel
+  // slice waits on memory at every run (the prefetchers start over):
+  // channel after channel lost to two streaming passes over the whole
+  // tensor (measured: 32x256x14x14, 784-byte runs: backward 1.4-1.9 ms
   // against 1.4-1.7 ms streaming, forward 0.9-1.3 against 0.8-0.9 ms).
   // With runs of 12.5 KB channel by channel wins since large outputs are
   // stored non-temporally (NativeCode.h), so that they no longer evict the
   // channel's slice (32x64x56x56 from DRAM: backward 3.3-3.7 ms against
   // 4.1-4.9 ms; with plain stores it lost, 4.2 ms against 2.9 ms forward).
+  // Where the runs are shorter, channels go in groups whose runs in an
+  // image, one after the other in memory, make at least
+  // kMinChannelRunBytes: a group's sums read an image's runs of the group
+  // in order, then its outputs are computed from cache. Against streaming
+  // (both in one process, two runs, grouped / streaming): backward
+  // 0.68-0.72x (32x256x14x14), 0.69-0.72x (32x512x7x7), 0.87-0.96x
+  // (16x128x28x28), 0.77-0.80x (128x256x14x14), 0.68-0.86x (32x256x14x14
+  // from DRAM); forward 0.74-0.80x (32x512x7x7, whose runs span the whole
+  // batch). Elsewhere streaming stays (groupsPay).
   int64_t runBytes = 4;
   for (int64_t d = channelDim + 1; d < rank; ++d)
     runBytes *= anchor->shape[d];
-  if (runBytes < kMinChannelRunBytes &&
-      4 * anchor->elements() > kCacheResidentBytes)
+  bool shortRuns = runBytes < kMinChannelRunBytes &&
+                   4 * anchor->elements() > kCacheResidentBytes;
+  if (shortRuns && !groupsPay(pipeline))
     return false;
   // Rows of a few vectors: the streaming schedule sums them across
   // channels (sumRunsAcrossChannels), or, where a run spans enough images
@@ -655,26 +746,47 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
 
   // Channels in blocks of at least kTaskElements and at least one of
   // kStreamingTasks parts of the channels, one block per parallel task,
-  // channel after channel: while a channel is normalised, the next one of
-  // its block is prefetched. Blocks divide the channels exactly: sums
-  // computed per channel of a block must not see a channel beyond the
-  // last. Loops fused by compute_with must have the same names: the
-  // lowering calls the channel of every output "c".
+  // channel after channel (group after group): while a channel is
+  // normalised, the next one of its block is prefetched. Blocks divide the
+  // channels exactly: sums computed per channel of a block must not see a
+  // channel beyond the last. Loops fused by compute_with must have the
+  // same names: the lowering calls the channel of every output "c".
   int64_t channelsPerTask =
       std::max({int64_t(1), kTaskElements / (anchor->elements() / channels),
                 channels / kStreamingTasks});
   while (channels % channelsPerTask != 0)
     --channelsPerTask;
-  Var channelVar = vars[channel], task("c_task"), block("c_in_task");
+  // Groups divide the task's channels (a task's last group must not reach
+  // into the next task's channels): the fewest channels that do and make
+  // runs of kMinChannelRunBytes, else the whole task.
+  int64_t channelsPerGroup = 1;
+  if (shortRuns) {
+    channelsPerGroup = channelsPerTask;
+    for (int64_t k = 2; k < channelsPerTask; ++k)
+      if (channelsPerTask % k == 0 && k * runBytes >= kMinChannelRunBytes) {
+        channelsPerGroup = k;
+        break;
+      }
+    if (channelsPerGroup == 1)
+      return false;
+  }
+  Var channelVar = vars[channel], task("c_task"), block("c_in_task"),
+      group("c_group"), inGroup("c_in_group");
   auto splitChannels = [&](Func func, Var c) {
+    Var outer = c;
     if (channelsPerTask == 1) {
       func.parallel(c);
-      return c;
+    } else {
+      func.split(c, task, block, static_cast<int>(channelsPerTask),
+                 TailStrategy::RoundUp)
+          .parallel(task);
+      outer = block;
     }
-    func.split(c, task, block, static_cast<int>(channelsPerTask),
-               TailStrategy::RoundUp)
-        .parallel(task);
-    return block;
+    if (channelsPerGroup == 1)
+      return outer;
+    func.split(outer, group, inGroup, static_cast<int>(channelsPerGroup),
+               TailStrategy::RoundUp);
+    return group;
   };
   Func anchorFunc = anchor->func;
   std::vector<VarOrRVar> loopOrder; // innermost first
@@ -686,17 +798,26 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   Var run = fuseLoops(anchorFunc, vars, 0, channel - 1);
   anchorFunc.vectorize(run, vectorWidth, TailStrategy::GuardWithIf);
   Var anchorBlock = splitChannels(anchorFunc, channelVar);
+  if (channelsPerGroup > 1) {
+    std::vector<VarOrRVar> groupOrder = {run, inGroup}; // innermost first
+    for (int d = channel + 1; d < static_cast<int>(rank); ++d)
+      groupOrder.push_back(vars[d]);
+    groupOrder.push_back(group);
+    anchorFunc.reorder(groupOrder);
+  }
   // The last pass over a channel reads it from cache and writes to memory;
   // reading the next channel from memory meanwhile, as a copy does, keeps
   // both directions busy (measured, forward from DRAM: 32x64x56x56
   // 1.78-1.88 ms against 1.98-2.18 ms without, 64x128x56x56 6.2-6.8 ms
   // against 7.1-8.1 ms; 8x32x112x112, 50 KB runs, the same 0.90 ms). The
-  // next channel of an activation is one run further on.
+  // next channel of an activation is one run further on; the next group,
+  // as many runs as it has channels.
   std::vector<std::string> activations;
   for (const Halide::ImageParam &input : pipeline.inputs)
     if (input.dimensions() == rank)
       activations.push_back(input.name());
-  prefetchAhead(halidePipeline, anchorFunc.name(), activations, runBytes / 4);
+  prefetchAhead(halidePipeline, anchorFunc.name(), activations,
+                channelsPerGroup * runBytes / 4);
 
   for (LoweredTensor &output : pipeline.outputs) {
     if (&output == anchor)
@@ -725,8 +846,18 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
       parallelizeAndVectorize(Func(func), funcVars, vectorWidth);
       break;
     case FuncRole::PerChannel:
+      func.compute_at(anchorFunc, anchorBlock);
+      break;
     case FuncRole::RunReduction:
       func.compute_at(anchorFunc, anchorBlock);
+      if (channelsPerGroup > 1) {
+        // The group's channels inside the positions: their runs at one
+        // position (sumGroupRunsAsLanes), one after the other.
+        std::vector<VarOrRVar> order = {funcVars.front()};
+        for (const Halide::RVar &rvar : func.rvars())
+          order.push_back(rvar);
+        func.update().reorder(order);
+      }
       break;
     case FuncRole::Reduction:
     case FuncRole::ReductionChannelsInner:
@@ -736,6 +867,13 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
                       vectorWidth);
       break;
     case FuncRole::RunSum:
+      if (channelsPerGroup > 1) {
+        Func reduction = runSumsOf(pipeline, func).reduction;
+        func.compute_at(reduction, reduction.rvars().front());
+        sumGroupRunsAsLanes(func, runSumsOf(pipeline, func).denseDims,
+                            vectorWidth);
+        break;
+      }
       func.compute_at(anchorFunc, anchorBlock);
       sumRunAsLanes(func, runSumsOf(pipeline, func).denseDims, vectorWidth);
       break;

@@ -18,7 +18,9 @@ namespace bnc::halide {
 /// training forward, backward) runs channel by channel, blocks of channels
 /// in parallel tasks (a channel's sums, H x W in the vector lanes, then its
 /// outputs, while its slice is in cache and the next channel is
-/// prefetched) where a channel's rows are long or the tensor is small.
+/// prefetched) where a channel's rows are long or the tensor is small,
+/// and in groups of channels whose rows in an image are long together
+/// where the rows are short.
 /// Otherwise element-wise work is inlined; per-channel values are computed
 /// once; sums are streamed through memory in order, parts of the batch in
 /// parallel (NCHW with long rows, and contiguous channels, which are the
