@@ -35,11 +35,11 @@ namespace bnc::halide {
 /// to be found in the last-level cache by whoever reads it next (at least
 /// a quarter of it: the input streams through it too), and its rows are
 /// whole cache lines. Where a row ends inside a line, the line is written
-/// in parts by two rows, and, with 64-byte aligned buffers, every other
-/// row starts off the vectors' alignment and stores plainly: lines half
-/// written non-temporally and half plainly cost more than reading them
-/// (measured, NCHW 128x256x14x14, rows of 784 bytes, AVX2: inference 6.2
-/// ms against 2.9 ms with plain stores, training forward 7.2 against 4.7).
+/// in parts by two rows, and rows start off the vectors' alignment (every
+/// other one of 784 bytes with 32-byte vectors), where the stores stay
+/// plain: lines written half non-temporally and half plainly cost more
+/// than reading them (measured, NCHW 128x256x14x14, AVX2: inference 6.2 ms
+/// against 2.9 ms with plain stores, training forward 7.2 against 4.7).
 bool storesNonTemporally(int64_t bytes, int64_t rowBytes);
 
 /// The outputs of `pipeline` written with non-temporal stores, by their
