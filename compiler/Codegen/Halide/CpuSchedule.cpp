@@ -245,14 +245,15 @@ bool sumInMemoryOrder(const LoweredPipeline::RunSums &sums,
   return true;
 }
 
-/// Runs of fewer vectors than this are summed with channels in the vector
-/// lanes (sumRunsAcrossChannels): adding up a vector's lanes costs about as
-/// much as a few vectors of the run, a strided load as a few dense ones
-/// (measured: 1x512x7x7, runs of 49, forward 8.2-11 us across channels
-/// against 17.5-20 us in lanes of the run, backward 13-16 us against 13-14
-/// us: two strided loads per value; 32x256x14x14, runs of 196, forward
-/// 0.55-0.61 ms across channels against 0.50 ms, backward 1.6-1.9 ms
-/// against 1.0-1.2 ms).
+/// Runs of fewer vectors (of partial sums, minRunInLanes) than this are
+/// summed with channels in the vector lanes (sumRunsAcrossChannels):
+/// adding up a vector's lanes costs about as much as a few vectors of the
+/// run, a strided load as a few dense ones (measured with one vector of
+/// partial sums, AVX-512: 1x512x7x7, runs of 49, forward 8.2-11 us across
+/// channels against 17.5-20 us in lanes of the run, backward 13-16 us
+/// against 13-14 us: two strided loads per value; 32x256x14x14, runs of
+/// 196, forward 0.55-0.61 ms across channels against 0.50 ms, backward
+/// 1.6-1.9 ms against 1.0-1.2 ms).
 constexpr int64_t kMinVectorsPerRun = 4;
 
 /// Sums the RunSums `runSum` of `reduction` with channels in the vector
@@ -416,6 +417,24 @@ int activationsRead(const LoweredPipeline &pipeline, int64_t rank,
   for (const Halide::ImageParam &input : pipeline.inputs)
     count += input.dimensions() == rank && images.names.count(input.name());
   return count;
+}
+
+/// The shortest run (values) of the RunSums `sums` of `pipeline` to be
+/// summed in lanes of its own positions (sumRunAsLanes); shorter ones are
+/// summed across channels (sumRunsAcrossChannels), with a strided load for
+/// each activation a term reads. Where the terms read one (the forward),
+/// that pays below kMinVectorsPerRun vectors of partial sums (four vectors
+/// wide, partialSumLanes); where they read two (the backward), below
+/// kMinVectorsPerRun vectors (measured, AVX2, in one process, across
+/// channels / in lanes: forward 1x512x7x7 0.48-0.56x, 2x256x7x7
+/// 0.71-0.83x, with a ReLU or not; backward 0.88x and 1.23-1.26x).
+int64_t minRunInLanes(const LoweredPipeline &pipeline,
+                      const LoweredPipeline::RunSums &sums, int vectorWidth) {
+  bool twoActivations =
+      activationsRead(pipeline, pipeline.channelRank, sums.runs) >= 2;
+  int lanes =
+      twoActivations ? vectorWidth : partialSumLanes(sums.runs, vectorWidth);
+  return kMinVectorsPerRun * lanes;
 }
 
 /// Whether `func` reads `layer` at its own coordinates only: every call it
@@ -761,6 +780,12 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   // to be long, in its lanes.
   if (runBytes / 4 < kMinVectorsPerRun * vectorWidth)
     return false;
+  // A tensor in cache whose runs are short even across the images they
+  // span: summed across channels by the streaming schedule.
+  if (!shortRuns)
+    for (const LoweredPipeline::RunSums &sums : pipeline.runSums)
+      if (runLength(sums.runs) < minRunInLanes(pipeline, sums, vectorWidth))
+        return false;
 
   // Channels in blocks of at least kTaskElements and at least one of
   // kStreamingTasks parts of the channels, one block per parallel task,
@@ -936,7 +961,7 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
         break;
       }
       Func runSum = sums.runs;
-      if (runLength(runSum) < kMinVectorsPerRun * vectorWidth) {
+      if (runLength(runSum) < minRunInLanes(pipeline, sums, vectorWidth)) {
         sumRunsAcrossChannels(func, runSum, vectorWidth);
         break;
       }
