@@ -130,7 +130,7 @@ splitRunIntoLanes(Halide::Stage update, const std::vector<Halide::RVar> &rvars,
 /// NCHW, AVX2, four vectors against one, in one process, two runs:
 /// training forward 0.82-0.94x on 32x64x56x56 from DRAM, 0.88-0.96x on
 /// 64x128x56x56, 0.85-0.86x on 8x32x112x112, 0.71-0.78x on 4x64x28x28,
-/// 1.01-1.10x on 32x256x14x14; with a residual add 0.71-0.98x; backward
+/// 1.01-1.10x on 32x256x14x14; with a residual add 0.71-1.01x; backward
 /// 0.87-1.03x). Sums in double keep one vector: wider ones measured slower,
 /// split into more registers than there are.
 constexpr int kRunPartialSumVectors = 4;
