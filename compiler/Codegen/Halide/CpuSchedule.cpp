@@ -909,17 +909,17 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
         sumRunAsLanes(func, static_cast<int>(func.rvars().size()),
                       vectorWidth);
       break;
-    case FuncRole::RunSum:
+    case FuncRole::RunSum: {
+      const LoweredPipeline::RunSums &sums = runSumsOf(pipeline, func);
       if (channelsPerGroup > 1) {
-        Func reduction = runSumsOf(pipeline, func).reduction;
-        func.compute_at(reduction, reduction.rvars().front());
-        sumGroupRunsAsLanes(func, runSumsOf(pipeline, func).denseDims,
-                            vectorWidth);
+        func.compute_at(sums.reduction, sums.reduction.rvars().front());
+        sumGroupRunsAsLanes(func, sums.denseDims, vectorWidth);
         break;
       }
       func.compute_at(anchorFunc, anchorBlock);
-      sumRunAsLanes(func, runSumsOf(pipeline, func).denseDims, vectorWidth);
+      sumRunAsLanes(func, sums.denseDims, vectorWidth);
       break;
+    }
     }
   }
   return true;
