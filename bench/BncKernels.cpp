@@ -197,10 +197,9 @@ private:
 
 class BncKernel : public HalideKernel {
 public:
-  BncKernel(halide::LoweredPipeline lowered, bool autoSchedule,
-            std::string &error)
-      : jit(std::move(lowered), error,
-            autoSchedule ? halide::Scheduler::Auto : halide::Scheduler::Hand) {}
+  BncKernel(halide::LoweredPipeline lowered,
+            const halide::ScheduleConfig &config, std::string &error)
+      : jit(std::move(lowered), error, config) {}
 
   bool valid() const { return jit.valid(); }
   bool run(std::string &error) override {
@@ -303,7 +302,8 @@ public:
     for (size_t k = 1; k < params.size(); ++k)
       params[k].dim(0).set_bounds(0, channels).set_stride(1);
     std::vector<std::string> nonTemporal;
-    if (halide::storesNonTemporally(4 * s.elements(), 4 * int64_t(inner)))
+    if (halide::storesNonTemporally(4 * s.elements(), 4 * int64_t(inner),
+                                    halide::CpuTunables()))
       nonTemporal.push_back(y.name());
     std::vector<Halide::Argument> arguments(params.begin(), params.end());
     jit = halide::JitKernel(y, arguments, "roofline", nonTemporal, error);
@@ -352,10 +352,9 @@ const char *BncCompiler::passPipeline(Kernel kernel) {
   }
 }
 
-std::unique_ptr<CompiledKernel> BncCompiler::compile(Kernel kernel,
-                                                     Workload &workload,
-                                                     bool autoSchedule,
-                                                     std::string &error) {
+std::unique_ptr<CompiledKernel>
+BncCompiler::compile(Kernel kernel, Workload &workload, bool autoSchedule,
+                     const halide::CpuTunables &tunables, std::string &error) {
   error.clear();
   std::string text = ModelWriter(workload).write(kernel);
   if (text.empty()) {
@@ -388,8 +387,12 @@ std::unique_ptr<CompiledKernel> BncCompiler::compile(Kernel kernel,
     error = impl->diagnostics;
     return nullptr;
   }
+  halide::ScheduleConfig config;
+  config.scheduler =
+      autoSchedule ? halide::Scheduler::Auto : halide::Scheduler::Hand;
+  config.cpu = tunables;
   auto compiled =
-      std::make_unique<BncKernel>(std::move(*lowered), autoSchedule, error);
+      std::make_unique<BncKernel>(std::move(*lowered), config, error);
   if (!compiled->valid() || !compiled->bind(kernel, workload, func, error))
     return nullptr;
   return compiled;

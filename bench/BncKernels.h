@@ -13,6 +13,8 @@
 
 #include "Workload.h"
 
+#include "compiler/Codegen/Halide/CpuTunables.h"
+
 #include <memory>
 #include <string>
 
@@ -35,10 +37,11 @@ public:
   ~BncCompiler();
 
   /// `kernel` (not Copy or ScaleShift) for `workload`, scheduled by bnc's
-  /// hand schedule or, if `autoSchedule`, Halide's Mullapudi2016
-  /// autoscheduler. Null with `error` set if it cannot.
+  /// hand schedule with `tunables` or, if `autoSchedule`, Halide's
+  /// Mullapudi2016 autoscheduler. Null with `error` set if it cannot.
   std::unique_ptr<CompiledKernel> compile(Kernel kernel, Workload &workload,
                                           bool autoSchedule,
+                                          const halide::CpuTunables &tunables,
                                           std::string &error);
 
   /// The bn-opt pipeline `kernel` goes through.

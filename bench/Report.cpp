@@ -54,7 +54,7 @@ std::vector<Record> bnc::bench::summarize(
 
 void bnc::bench::printTable(const std::vector<Record> &records,
                             std::FILE *out) {
-  std::fprintf(out, "%-20s %-7s %-19s %-9s %11s %8s %7s  %s\n", "shape",
+  std::fprintf(out, "%-20s %-7s %-19s %-11s %11s %8s %7s  %s\n", "shape",
                "layout", "kernel", "impl", "median us", "GB/s", "% copy",
                "vs oneDNN best");
   for (const Record &r : records) {
@@ -65,7 +65,7 @@ void bnc::bench::printTable(const std::vector<Record> &records,
                     r.oneDnnBestLayout.c_str());
       ratio = text;
     }
-    std::fprintf(out, "%-20s %-7s %-19s %-9s %11.1f %8.1f %6.0f%%  %s\n",
+    std::fprintf(out, "%-20s %-7s %-19s %-11s %11.1f %8.1f %6.0f%%  %s\n",
                  r.shape.str().c_str(), r.layout.c_str(), r.kernel.c_str(),
                  r.impl.c_str(), r.medianUs, r.gbps, r.pctCopy, ratio.c_str());
   }

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 using namespace bnc;
@@ -35,6 +36,8 @@ struct Options {
   std::vector<Layout> layouts;
   std::vector<Kernel> kernels;
   std::string json, png;
+  /// Also bnc's hand schedule with these tunables, as "bnc_variant".
+  std::optional<halide::CpuTunables> variant;
 };
 
 const char *const kUsage = R"(usage: bn-bench [options]
@@ -67,6 +70,12 @@ options:
   --kernels=LIST   some of fwd_train, fwd_train_relu, fwd_train_add_relu,
                    bwd, fwd_infer, conv, conv_bn_folded (default all; the
                    copy and scale-shift always run)
+  --variant=TUNABLES
+                   also time bnc's hand schedule with other CPU tunables
+                   (name=value,...; see below) as impl "bnc_variant", side
+                   by side with the default "bnc": an A/B of one decision
+                   in one process, where a second run would differ by the
+                   machine's noise
   --json=FILE      write the records as JSON
   --png=FILE       draw % of copy per kernel and shape (python3-matplotlib)
   --help           this text
@@ -103,7 +112,8 @@ bool parseOptions(int argc, char **argv, Options &options) {
     size_t equals = arg.find('=');
     bool takesValue = arg == "--shapes" || arg == "--threads" ||
                       arg == "--rounds" || arg == "--layouts" ||
-                      arg == "--kernels" || arg == "--json" || arg == "--png";
+                      arg == "--kernels" || arg == "--json" || arg == "--png" ||
+                      arg == "--variant";
     if (equals != std::string::npos) {
       value = arg.substr(equals + 1);
       arg = arg.substr(0, equals);
@@ -117,6 +127,8 @@ bool parseOptions(int argc, char **argv, Options &options) {
     bool ok = true;
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      std::printf("\nCPU tunables (defaults in parentheses):\n%s",
+                  halide::cpuTunablesHelp().c_str());
       std::exit(0);
     } else if (arg == "--quick") {
       options.quick = true;
@@ -128,6 +140,14 @@ bool parseOptions(int argc, char **argv, Options &options) {
       ok = positive(value, options.threads);
     } else if (arg == "--rounds") {
       ok = positive(value, options.rounds);
+    } else if (arg == "--variant") {
+      halide::CpuTunables tunables;
+      std::string error;
+      if (!halide::parseCpuTunables(value, tunables, error)) {
+        std::fprintf(stderr, "bn-bench: --variant: %s\n", error.c_str());
+        return false;
+      }
+      options.variant = tunables;
     } else if (arg == "--json") {
       options.json = value;
     } else if (arg == "--png") {
@@ -208,9 +228,10 @@ bool crossCheck(std::vector<Contender> &contenders) {
       double difference = relativeDifference(reference.checked, other.checked);
       bool agrees = difference <= 1e-4;
       ok &= agrees;
-      std::printf("  check %-19s %-7s %-9s vs bnc: max|diff|/max|bnc| = %.1e%s\n",
-                  kernelName(other.kernel), layoutName(other.layout),
-                  other.impl.c_str(), difference, agrees ? "" : "  DISAGREES");
+      std::printf(
+          "  check %-19s %-7s %-11s vs bnc: max|diff|/max|bnc| = %.1e%s\n",
+          kernelName(other.kernel), layoutName(other.layout),
+          other.impl.c_str(), difference, agrees ? "" : "  DISAGREES");
     }
   }
   return ok;
@@ -246,10 +267,19 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
                 compileRoofline(kernel, workload, error), error);
     for (Kernel kernel : options.kernels) {
       ok &= add(contenders, kernel, layout, "bnc",
-                compiler.compile(kernel, workload, false, error), error);
+                compiler.compile(kernel, workload, false, halide::CpuTunables(),
+                                 error),
+                error);
+      if (options.variant)
+        ok &= add(
+            contenders, kernel, layout, "bnc_variant",
+            compiler.compile(kernel, workload, false, *options.variant, error),
+            error);
       if (options.autoSchedule && !options.quick)
         ok &= add(contenders, kernel, layout, "bnc_auto",
-                  compiler.compile(kernel, workload, true, error), error);
+                  compiler.compile(kernel, workload, true,
+                                   halide::CpuTunables(), error),
+                  error);
       if (!oneDnnHas(kernel))
         continue;
       ok &= add(contenders, kernel, layout, "onednn",
@@ -321,6 +351,9 @@ int main(int argc, char **argv) {
 
   std::printf("bn-bench: %d threads, %d rounds, oneDNN %s\n", options.threads,
               options.rounds, oneDnnVersion().c_str());
+  if (options.variant)
+    std::printf("bnc_variant: %s\n",
+                halide::formatCpuTunables(*options.variant).c_str());
   BncCompiler compiler;
   std::vector<Record> records;
   bool ok = true;

@@ -25,14 +25,16 @@ namespace {
 constexpr double kTolerance = 1e-4;
 constexpr unsigned kSeed = 11;
 
-/// Runs `func` through Halide; fails the test if it cannot.
-SmallVector<Tensor> runHalide(func::FuncOp func, ArrayRef<Tensor> arguments) {
+/// Runs `func` through Halide, scheduled as `config` says; fails the test
+/// if it cannot.
+SmallVector<Tensor> runHalide(func::FuncOp func, ArrayRef<Tensor> arguments,
+                              const halide::ScheduleConfig &config = {}) {
   FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
   EXPECT_TRUE(succeeded(lowered)) << "lowering @" << func.getName().str();
   if (failed(lowered))
     return {};
   std::string error;
-  halide::JitPipeline jit(std::move(*lowered), error);
+  halide::JitPipeline jit(std::move(*lowered), error, config);
   std::vector<HostTensor> hostInputs, outputs;
   for (const Tensor &argument : arguments)
     hostInputs.push_back(reference::toHost(argument));
@@ -43,10 +45,11 @@ SmallVector<Tensor> runHalide(func::FuncOp func, ArrayRef<Tensor> arguments) {
   return results;
 }
 
-void expectAgree(func::FuncOp func, unsigned seed = kSeed) {
+void expectAgree(func::FuncOp func, unsigned seed = kSeed,
+                 const halide::ScheduleConfig &config = {}) {
   SmallVector<Tensor> arguments = randomArguments(func, seed);
   SmallVector<Tensor> expected = run(func, arguments);
-  SmallVector<Tensor> actual = runHalide(func, arguments);
+  SmallVector<Tensor> actual = runHalide(func, arguments, config);
   ASSERT_EQ(expected.size(), actual.size());
   for (size_t i = 0; i < expected.size(); ++i)
     EXPECT_LT(relativeError(expected[i], actual[i]), kTolerance)
@@ -299,6 +302,56 @@ INSTANTIATE_TEST_SUITE_P(Ops, OpTest, ::testing::ValuesIn(kOpCases),
                          [](const ::testing::TestParamInfo<OpCase> &info) {
                            return std::string(info.param.name);
                          });
+
+//===----------------------------------------------------------------------===//
+// Every op again with the CPU tunables pushed the other way
+//===----------------------------------------------------------------------===//
+
+/// CPU tunables that turn each of the schedule's choices around: the
+/// tunables change how a kernel runs, never what it computes.
+struct TunablesCase {
+  const char *name;
+  const char *tunables;
+};
+
+const TunablesCase kTunablesCases[] = {
+    // Nothing channel by channel: everything streams.
+    {"streaming", "channel-run-bytes=1G,cache-resident-bytes=0"},
+    // Runs across channels, one vector of partial sums, nothing unrolled,
+    // no prefetch.
+    {"across_channels", "partial-sum-vectors=1,min-vectors-per-run=64,"
+                        "unrolled-vectors=0,prefetch-next-channel=0"},
+    // Channel by channel wherever it applies, in one task, eight vectors of
+    // partial sums, every output of whole-line rows non-temporal.
+    {"channel_by_channel", "channel-run-bytes=64,min-vectors-per-run=1,"
+                           "streaming-tasks=1,partial-sum-vectors=8,"
+                           "nontemporal-bytes=0"},
+};
+
+class TunablesTest
+    : public ::testing::TestWithParam<std::tuple<OpCase, TunablesCase>> {};
+
+TEST_P(TunablesTest, HalideAgreesWithReference) {
+  auto [op, tunables] = GetParam();
+  halide::ScheduleConfig config;
+  std::string error;
+  ASSERT_TRUE(halide::parseCpuTunables(tunables.tunables, config.cpu, error))
+      << error;
+  auto context = makeContext();
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(op.source, context.get());
+  ASSERT_TRUE(module);
+  expectAgree(*module->getOps<func::FuncOp>().begin(), kSeed, config);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, TunablesTest,
+    ::testing::Combine(::testing::ValuesIn(kOpCases),
+                       ::testing::ValuesIn(kTunablesCases)),
+    [](const ::testing::TestParamInfo<std::tuple<OpCase, TunablesCase>> &info) {
+      return std::string(std::get<0>(info.param).name) + "_" +
+             std::get<1>(info.param).name;
+    });
 
 //===----------------------------------------------------------------------===//
 // The example models, as written and after the bn-opt pipelines

@@ -105,9 +105,10 @@ pipelineWithOutput(llvm::ArrayRef<int64_t> shape, int64_t channelDim,
   return pipeline;
 }
 
-bool streamsOutput(const bnc::halide::LoweredPipeline &pipeline) {
+bool streamsOutput(const bnc::halide::LoweredPipeline &pipeline,
+                   const bnc::halide::CpuTunables &tunables = {}) {
   std::vector<std::string> names =
-      bnc::halide::nonTemporalOutputs(pipeline);
+      bnc::halide::nonTemporalOutputs(pipeline, tunables);
   return names.size() == 1 && names.front() == pipeline.outputs[0].func.name();
 }
 
@@ -126,9 +127,25 @@ TEST(NativeCode, LargeOutputsOfWholeLineRowsOnlyAreStreamed) {
       streamsOutput(pipelineWithOutput({256, 256, 56, 56}, 1, true)));
   EXPECT_FALSE(streamsOutput(pipelineWithOutput({1, 16, 56, 56}, 1)));
 
-  EXPECT_TRUE(bnc::halide::storesNonTemporally(int64_t(1) << 32, 4096));
-  EXPECT_FALSE(bnc::halide::storesNonTemporally(int64_t(1) << 32, 784));
-  EXPECT_FALSE(bnc::halide::storesNonTemporally(4096, 4096));
+  bnc::halide::CpuTunables defaults;
+  EXPECT_TRUE(
+      bnc::halide::storesNonTemporally(int64_t(1) << 32, 4096, defaults));
+  EXPECT_FALSE(
+      bnc::halide::storesNonTemporally(int64_t(1) << 32, 784, defaults));
+  EXPECT_FALSE(bnc::halide::storesNonTemporally(4096, 4096, defaults));
+}
+
+TEST(NativeCode, TheNonTemporalThresholdIsTunable) {
+  bnc::halide::CpuTunables small, never;
+  small.nonTemporalBytes = 4096;
+  never.nonTemporalBytes = int64_t(1) << 62;
+  EXPECT_TRUE(bnc::halide::storesNonTemporally(4096, 4096, small));
+  EXPECT_FALSE(bnc::halide::storesNonTemporally(4095, 4096, small));
+  // Rows that end inside a line stay plain whatever the threshold.
+  EXPECT_FALSE(bnc::halide::storesNonTemporally(4096, 784, small));
+  EXPECT_TRUE(streamsOutput(pipelineWithOutput({1, 16, 56, 56}, 1), small));
+  EXPECT_FALSE(
+      streamsOutput(pipelineWithOutput({256, 256, 56, 56}, 1), never));
 }
 
 TEST(NativeCode, EmbeddedBuffersAreAlignedForTheWidestVectors) {

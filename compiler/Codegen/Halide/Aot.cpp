@@ -51,8 +51,8 @@ compileEntryPoints(ModuleOp module, const ModelInterface &model,
       return failure();
     Halide::Pipeline pipeline = lowered->pipeline();
     std::string error;
-    if (!schedulePipeline(*lowered, pipeline, target, options.scheduler,
-                          options.autoscheduler, error)) {
+    if (!schedulePipeline(*lowered, pipeline, target, options.schedule,
+                          error)) {
       func.emitError(error);
       return failure();
     }
@@ -61,7 +61,7 @@ compileEntryPoints(ModuleOp module, const ModelInterface &model,
     kernels.push_back(
         {pipeline.compile_to_module(arguments,
                                     kernelName(modelName, entry.name), target),
-         nonTemporalOutputs(*lowered)});
+         nonTemporalOutputs(*lowered, options.schedule.cpu)});
   }
   return kernels;
 }

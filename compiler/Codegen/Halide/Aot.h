@@ -27,8 +27,7 @@ struct AotOptions {
   std::string target = "host";
   /// Also write Halide's HTML view of the lowered code, PREFIX.stmt.html.
   bool emitStmtHtml = false;
-  Scheduler scheduler = Scheduler::Hand;
-  std::string autoscheduler = "Mullapudi2016";
+  ScheduleConfig schedule;
 };
 
 /// Compiles every entry point of `module` (public functions with a

@@ -36,20 +36,12 @@ using Halide::VarOrRVar;
 
 namespace {
 
-/// Channel by channel pays where a channel's runs are at least this long,
-/// or where the whole activation stays in cache; shorter runs go in groups
-/// of channels whose runs in an image make this long.
-constexpr int64_t kMinChannelRunBytes = 8 << 10;
-constexpr int64_t kCacheResidentBytes = 1 << 20;
-
 /// Elements per parallel task: about 64 KiB of f32, enough to hide the cost
 /// of handing a task to a thread.
 constexpr int64_t kTaskElements = 16384;
 
-/// A streaming loop nest is cut into about this many parallel tasks, each
-/// of kTaskElements to kMaxTaskElements elements: few long runs, which the
-/// prefetchers follow best, yet enough tasks to share among threads.
-constexpr int64_t kStreamingTasks = 8;
+/// A streaming loop nest's parallel tasks have at most this many elements
+/// (CpuTunables::streamingTasks says how many it is cut into).
 constexpr int64_t kMaxTaskElements = 1 << 20;
 
 /// Fuses `vars[first]` .. `vars[last]` (innermost first) of `func` into one
@@ -125,21 +117,13 @@ splitRunIntoLanes(Halide::Stage update, const std::vector<Halide::RVar> &rvars,
   return {outer, inner};
 }
 
-/// Vectors of partial sums of a run in f32: four independent chains of
-/// adds, where one waits on its own latency at every vector (measured,
-/// NCHW, AVX2, four vectors against one, in one process, two runs:
-/// training forward 0.82-0.94x on 32x64x56x56 from DRAM, 0.88-0.96x on
-/// 64x128x56x56, 0.85-0.86x on 8x32x112x112, 0.71-0.78x on 4x64x28x28,
-/// 1.01-1.10x on 32x256x14x14; with a residual add 0.71-1.01x; backward
-/// 0.87-1.03x). Sums in double keep one vector: wider ones measured slower,
-/// split into more registers than there are.
-constexpr int kRunPartialSumVectors = 4;
-
-/// The lanes of partial sums of `func`'s run: kRunPartialSumVectors
-/// vectors where it sums in f32, one vector in double.
-int partialSumLanes(const Func &func, int vectorWidth) {
+/// The lanes of partial sums of `func`'s run: the tunables' vectors of
+/// partial sums where it sums in f32, one vector in double.
+int partialSumLanes(const Func &func, int vectorWidth,
+                    const CpuTunables &tunables) {
   bool f32 = func.output_types().front() == Halide::Float(32);
-  return vectorWidth * (f32 ? kRunPartialSumVectors : 1);
+  return vectorWidth *
+         (f32 ? static_cast<int>(tunables.partialSumVectors) : 1);
 }
 
 /// Vectorises the sum `func` over a channel's dense run (a RunSum, or a
@@ -149,10 +133,11 @@ int partialSumLanes(const Func &func, int vectorWidth) {
 /// partialSumLanes partial sums of consecutive positions (rfactor), and
 /// the lanes added up at the end. Fusing H with W keeps the lanes full
 /// where W alone is shorter than a vector (14, 7).
-void sumRunAsLanes(Func func, int denseDims, int vectorWidth) {
+void sumRunAsLanes(Func func, int denseDims, int vectorWidth,
+                   const CpuTunables &tunables) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
   Halide::Stage update = func.update();
-  int lanes = partialSumLanes(func, vectorWidth);
+  int lanes = partialSumLanes(func, vectorWidth, tunables);
   Halide::RVar runInner =
       splitRunIntoLanes(update, rvars, denseDims, lanes).second;
   Var lane("lane");
@@ -217,8 +202,8 @@ bool summableInMemoryOrder(const LoweredPipeline::RunSums &sums) {
 /// channel, the parts' sums added up at the end. Returns false, scheduling
 /// nothing, where the batch has fewer than two images or the runs are
 /// short.
-bool sumInMemoryOrder(const LoweredPipeline::RunSums &sums,
-                      int vectorWidth) {
+bool sumInMemoryOrder(const LoweredPipeline::RunSums &sums, int vectorWidth,
+                      const CpuTunables &tunables) {
   if (!summableInMemoryOrder(sums))
     return false;
   Func reduction = sums.reduction, runSum = sums.runs;
@@ -241,20 +226,9 @@ bool sumInMemoryOrder(const LoweredPipeline::RunSums &sums,
   memoryOrder.push_back(part);
   partial.update().reorder(memoryOrder).parallel(part);
   runSum.compute_at(partial, channel);
-  sumRunAsLanes(runSum, sums.denseDims, vectorWidth);
+  sumRunAsLanes(runSum, sums.denseDims, vectorWidth, tunables);
   return true;
 }
-
-/// Runs of fewer vectors (of partial sums, minRunInLanes) than this are
-/// summed with channels in the vector lanes (sumRunsAcrossChannels):
-/// adding up a vector's lanes costs about as much as a few vectors of the
-/// run, a strided load as a few dense ones (measured with one vector of
-/// partial sums, AVX-512: 1x512x7x7, runs of 49, forward 8.2-11 us across
-/// channels against 17.5-20 us in lanes of the run, backward 13-16 us
-/// against 13-14 us: two strided loads per value; 32x256x14x14, runs of
-/// 196, forward 0.55-0.61 ms across channels against 0.50 ms, backward
-/// 1.6-1.9 ms against 1.0-1.2 ms).
-constexpr int64_t kMinVectorsPerRun = 4;
 
 /// Sums the RunSums `runSum` of `reduction` with channels in the vector
 /// lanes: for each vector of channels (a parallel task), image after
@@ -329,15 +303,12 @@ std::pair<Func, Halide::RVar> sumChannelsAsLanes(Func func, int vectorWidth,
   return {partial, rvars.size() > 1 ? rvars.front() : inPart};
 }
 
-/// Vectors of a row of channels unrolled at most.
-constexpr int64_t kMaxUnrolledVectors = 16;
-
 /// Sums the RunSums `sums` whose channels are contiguous (NHWC: a run is
 /// an image's H x W, strided): parts of the batch in parallel, channels
 /// as lanes (sumChannelsAsLanes), each run summed row by row into a row
 /// of f32 sums, which is then added to its part's double sums.
 void sumRunsWithChannelsAsLanes(const LoweredPipeline::RunSums &sums,
-                                int vectorWidth) {
+                                int vectorWidth, const CpuTunables &tunables) {
   Func runSum = sums.runs;
   auto [partial, run] =
       sumChannelsAsLanes(sums.reduction, vectorWidth, runLength(runSum));
@@ -353,7 +324,7 @@ void sumRunsWithChannelsAsLanes(const LoweredPipeline::RunSums &sums,
   // LLVM then keeps in registers (measured, NHWC backward: 32x256x14x14
   // 0.59-0.67 ms against 0.65-0.76 ms, 4x64x28x28 43-50 us against 53-57
   // us; forwards 0-10% faster).
-  if (sums.channels <= kMaxUnrolledVectors * vectorWidth) {
+  if (sums.channels <= tunables.unrolledVectors * vectorWidth) {
     Var vectors("c_vectors"), lanes("c_lanes");
     update
         .split(channel, vectors, lanes, vectorWidth,
@@ -423,18 +394,20 @@ int activationsRead(const LoweredPipeline &pipeline, int64_t rank,
 /// summed in lanes of its own positions (sumRunAsLanes); shorter ones are
 /// summed across channels (sumRunsAcrossChannels), with a strided load for
 /// each activation a term reads. Where the terms read one (the forward),
-/// that pays below kMinVectorsPerRun vectors of partial sums (four vectors
-/// wide, partialSumLanes); where they read two (the backward), below
-/// kMinVectorsPerRun vectors (measured, AVX2, in one process, across
+/// that pays below CpuTunables::minVectorsPerRun vectors of partial sums
+/// (four vectors wide, partialSumLanes); where they read two (the
+/// backward), below as many vectors (measured, AVX2, in one process, across
 /// channels / in lanes: forward 1x512x7x7 0.48-0.56x, 2x256x7x7
 /// 0.71-0.83x, with a ReLU or not; backward 0.88x and 1.23-1.26x).
 int64_t minRunInLanes(const LoweredPipeline &pipeline,
-                      const LoweredPipeline::RunSums &sums, int vectorWidth) {
+                      const LoweredPipeline::RunSums &sums, int vectorWidth,
+                      const CpuTunables &tunables) {
   bool twoActivations =
       activationsRead(pipeline, pipeline.channelRank, sums.runs) >= 2;
-  int lanes =
-      twoActivations ? vectorWidth : partialSumLanes(sums.runs, vectorWidth);
-  return kMinVectorsPerRun * lanes;
+  int lanes = twoActivations
+                  ? vectorWidth
+                  : partialSumLanes(sums.runs, vectorWidth, tunables);
+  return tunables.minVectorsPerRun * lanes;
 }
 
 /// Whether `func` reads `layer` at its own coordinates only: every call it
@@ -652,9 +625,11 @@ LoweredTensor *scheduleLayer(LoweredPipeline &pipeline,
 /// Schedules an output (MLIR shape `shape`) as one streaming loop nest: the
 /// dense dimensions inside the channel (or, without a known channel, the
 /// innermost ones up to a few vectors) fused into vectorised rows; the rest
-/// fused and split into parallel tasks of about kTaskElements.
+/// fused and split into about CpuTunables::streamingTasks parallel tasks of
+/// kTaskElements to kMaxTaskElements elements.
 void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
-                       std::optional<int64_t> channelDim, int vectorWidth) {
+                       std::optional<int64_t> channelDim, int vectorWidth,
+                       const CpuTunables &tunables) {
   std::vector<Var> vars = func.args(); // innermost first
   int rank = static_cast<int>(vars.size());
   if (rank == 0)
@@ -681,7 +656,7 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
       rowCount *= extent(d);
     Var rows = fuseLoops(func, vars, next, rank - 1);
     int64_t taskElements = std::clamp<int64_t>(
-        rowLength * rowCount / kStreamingTasks, kTaskElements,
+        rowLength * rowCount / tunables.streamingTasks, kTaskElements,
         kMaxTaskElements);
     int64_t rowsPerTask = std::max<int64_t>(1, taskElements / rowLength);
     if (rowsPerTask < rowCount) {
@@ -722,7 +697,7 @@ bool groupsPay(const LoweredPipeline &pipeline) {
 /// false, scheduling nothing, where it does not apply.
 bool scheduleChannelByChannel(LoweredPipeline &pipeline,
                               Halide::Pipeline &halidePipeline,
-                              int vectorWidth) {
+                              int vectorWidth, const CpuTunables &tunables) {
   bool reduces = pipeline.has(FuncRole::Reduction) ||
                  pipeline.has(FuncRole::RunReduction) ||
                  pipeline.has(FuncRole::ReductionChannelsInner);
@@ -761,7 +736,8 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   // 4.1-4.9 ms; with plain stores it lost, 4.2 ms against 2.9 ms forward).
   // Where the runs are shorter, channels go in groups whose runs in an
   // image, one after the other in memory, make at least
-  // kMinChannelRunBytes: a group's sums read an image's runs of the group
+  // CpuTunables::channelRunBytes: a group's sums read an image's runs of
+  // the group
   // in order, then its outputs are computed from cache. Against streaming
   // (both in one process, two runs, grouped / streaming): backward
   // 0.68-0.72x (32x256x14x14), 0.69-0.72x (32x512x7x7), 0.87-0.96x
@@ -771,24 +747,26 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   int64_t runBytes = 4;
   for (int64_t d = channelDim + 1; d < rank; ++d)
     runBytes *= anchor->shape[d];
-  bool shortRuns = runBytes < kMinChannelRunBytes &&
-                   4 * anchor->elements() > kCacheResidentBytes;
+  bool shortRuns = runBytes < tunables.channelRunBytes &&
+                   4 * anchor->elements() > tunables.cacheResidentBytes;
   if (shortRuns && !groupsPay(pipeline))
     return false;
   // Rows of a few vectors: the streaming schedule sums them across
   // channels (sumRunsAcrossChannels), or, where a run spans enough images
   // to be long, in its lanes.
-  if (runBytes / 4 < kMinVectorsPerRun * vectorWidth)
+  if (runBytes / 4 < tunables.minVectorsPerRun * vectorWidth)
     return false;
   // A tensor in cache whose runs are short even across the images they
   // span: summed across channels by the streaming schedule.
   if (!shortRuns)
     for (const LoweredPipeline::RunSums &sums : pipeline.runSums)
-      if (runLength(sums.runs) < minRunInLanes(pipeline, sums, vectorWidth))
+      if (runLength(sums.runs) <
+          minRunInLanes(pipeline, sums, vectorWidth, tunables))
         return false;
 
   // Channels in blocks of at least kTaskElements and at least one of
-  // kStreamingTasks parts of the channels, one block per parallel task,
+  // CpuTunables::streamingTasks parts of the channels, one block per
+  // parallel task,
   // channel after channel (group after group): while a channel is
   // normalised, the next one of its block is prefetched. Blocks divide the
   // channels exactly: sums computed per channel of a block must not see a
@@ -796,17 +774,17 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   // same names: the lowering calls the channel of every output "c".
   int64_t channelsPerTask =
       std::max({int64_t(1), kTaskElements / (anchor->elements() / channels),
-                channels / kStreamingTasks});
+                channels / tunables.streamingTasks});
   while (channels % channelsPerTask != 0)
     --channelsPerTask;
   // Groups divide the task's channels (a task's last group must not reach
   // into the next task's channels): the fewest channels that do and make
-  // runs of kMinChannelRunBytes, else the whole task.
+  // runs of CpuTunables::channelRunBytes, else the whole task.
   int64_t channelsPerGroup = 1;
   if (shortRuns) {
     channelsPerGroup = channelsPerTask;
     for (int64_t k = 2; k < channelsPerTask; ++k)
-      if (channelsPerTask % k == 0 && k * runBytes >= kMinChannelRunBytes) {
+      if (channelsPerTask % k == 0 && k * runBytes >= tunables.channelRunBytes) {
         channelsPerGroup = k;
         break;
       }
@@ -859,8 +837,9 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   for (const Halide::ImageParam &input : pipeline.inputs)
     if (input.dimensions() == rank)
       activations.push_back(input.name());
-  prefetchAhead(halidePipeline, anchorFunc.name(), activations,
-                channelsPerGroup * runBytes / 4);
+  if (tunables.prefetchNextChannel)
+    prefetchAhead(halidePipeline, anchorFunc.name(), activations,
+                  channelsPerGroup * runBytes / 4);
 
   for (LoweredTensor &output : pipeline.outputs) {
     if (&output == anchor)
@@ -872,7 +851,7 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
       output.func.compute_with(anchorFunc, anchorBlock);
     } else {
       scheduleStreaming(output.func, output.shape, pipeline.channelDim,
-                        vectorWidth);
+                        vectorWidth, tunables);
     }
   }
 
@@ -907,7 +886,7 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
       func.compute_at(anchorFunc, anchorBlock);
       if (func.has_update_definition())
         sumRunAsLanes(func, static_cast<int>(func.rvars().size()),
-                      vectorWidth);
+                      vectorWidth, tunables);
       break;
     case FuncRole::RunSum: {
       const LoweredPipeline::RunSums &sums = runSumsOf(pipeline, func);
@@ -917,7 +896,7 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
         break;
       }
       func.compute_at(anchorFunc, anchorBlock);
-      sumRunAsLanes(func, sums.denseDims, vectorWidth);
+      sumRunAsLanes(func, sums.denseDims, vectorWidth, tunables);
       break;
     }
     }
@@ -929,9 +908,11 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
 
 void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
                                  Halide::Pipeline &halidePipeline,
-                                 const Halide::Target &target) {
+                                 const Halide::Target &target,
+                                 const CpuTunables &tunables) {
   int vectorWidth = target.natural_vector_size<float>();
-  if (scheduleChannelByChannel(pipeline, halidePipeline, vectorWidth))
+  if (scheduleChannelByChannel(pipeline, halidePipeline, vectorWidth,
+                               tunables))
     return;
   std::set<std::string> tiledOutputs;
   for (auto &[func, role] : pipeline.funcs) {
@@ -948,7 +929,7 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
       if (!func.has_update_definition())
         break;
       sumRunAsLanes(func, static_cast<int>(func.rvars().size()),
-                    vectorWidth);
+                    vectorWidth, tunables);
       func.update().parallel(vars.front());
       break;
     case FuncRole::RunSum:
@@ -957,20 +938,21 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
       func.compute_root();
       const LoweredPipeline::RunSums &sums = runSumsOf(pipeline, func);
       if (sums.denseDims == 0) {
-        sumRunsWithChannelsAsLanes(sums, vectorWidth);
+        sumRunsWithChannelsAsLanes(sums, vectorWidth, tunables);
         break;
       }
       Func runSum = sums.runs;
-      if (runLength(runSum) < minRunInLanes(pipeline, sums, vectorWidth)) {
+      if (runLength(runSum) <
+          minRunInLanes(pipeline, sums, vectorWidth, tunables)) {
         sumRunsAcrossChannels(func, runSum, vectorWidth);
         break;
       }
-      if (sumInMemoryOrder(sums, vectorWidth))
+      if (sumInMemoryOrder(sums, vectorWidth, tunables))
         break;
       // One channel per task.
       func.update().parallel(vars.front());
       runSum.compute_at(func, vars.front());
-      sumRunAsLanes(runSum, sums.denseDims, vectorWidth);
+      sumRunAsLanes(runSum, sums.denseDims, vectorWidth, tunables);
       break;
     }
     case FuncRole::ReductionChannelsInner:
@@ -1006,5 +988,5 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
   for (LoweredTensor &output : pipeline.outputs)
     if (!tiledOutputs.count(output.func.name()))
       scheduleStreaming(output.func, output.shape, pipeline.channelDim,
-                        vectorWidth);
+                        vectorWidth, tunables);
 }

@@ -8,12 +8,14 @@
 #ifndef BNC_COMPILER_CODEGEN_HALIDE_CPUSCHEDULE_H
 #define BNC_COMPILER_CODEGEN_HALIDE_CPUSCHEDULE_H
 
+#include "compiler/Codegen/Halide/CpuTunables.h"
 #include "compiler/Codegen/Halide/Lowering.h"
 
 namespace bnc::halide {
 
 /// Schedules `pipeline` (as `halidePipeline`, to which it may add lowering
-/// passes) for `target`'s CPU at its natural vector width. A pipeline
+/// passes) for `target`'s CPU at its natural vector width, deciding by
+/// `tunables` (CpuTunables.h; its defaults are the measured ones). A pipeline
 /// separable per channel whose channel lies outside contiguous rows (NCHW
 /// training forward, backward) runs channel by channel, blocks of channels
 /// in parallel tasks (a channel's sums, H x W in the vector lanes, then its
@@ -30,7 +32,8 @@ namespace bnc::halide {
 /// element by element where there is one, else on their own; and every
 /// other output streams: dense rows vectorised, about eight parallel tasks.
 void scheduleForCpu(LoweredPipeline &pipeline, Halide::Pipeline &halidePipeline,
-                    const Halide::Target &target);
+                    const Halide::Target &target,
+                    const CpuTunables &tunables);
 
 } // namespace bnc::halide
 

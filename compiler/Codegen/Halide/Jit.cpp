@@ -201,17 +201,17 @@ bool JitKernel::run(const std::vector<Halide::Buffer<float>> &inputs,
 }
 
 JitPipeline::JitPipeline(LoweredPipeline loweredPipeline, std::string &error,
-                         Scheduler scheduler, const std::string &autoscheduler)
+                         const ScheduleConfig &config)
     : lowered(std::move(loweredPipeline)) {
   try {
     Halide::Pipeline pipeline = lowered.pipeline();
-    if (!schedulePipeline(lowered, pipeline, JitKernel::target(), scheduler,
-                          autoscheduler, error))
+    if (!schedulePipeline(lowered, pipeline, JitKernel::target(), config,
+                          error))
       return;
     std::vector<Halide::Argument> arguments(lowered.inputs.begin(),
                                             lowered.inputs.end());
     kernel = JitKernel(pipeline, arguments, lowered.name,
-                       nonTemporalOutputs(lowered), error);
+                       nonTemporalOutputs(lowered, config.cpu), error);
   } catch (const Halide::Error &e) {
     error = "Halide could not compile @" + lowered.name + ": " + e.what();
   }

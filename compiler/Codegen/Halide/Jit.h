@@ -53,14 +53,11 @@ private:
 /// A lowered pipeline, scheduled and compiled, ready to run many times.
 class JitPipeline {
 public:
-  /// Schedules `lowered` for the host CPU (or HL_JIT_TARGET) and compiles
-  /// it. On failure,
-  /// `error` says why and `valid()` is false. `autoscheduler` names the
-  /// Halide autoscheduler plugin used for Scheduler::Auto or for kernels
-  /// scheduled #bn.schedule<auto>: Mullapudi2016, Adams2019 or Li2018.
+  /// Schedules `lowered` for the host CPU (or HL_JIT_TARGET) as `config`
+  /// says and compiles it. On failure, `error` says why and `valid()` is
+  /// false.
   JitPipeline(LoweredPipeline lowered, std::string &error,
-              Scheduler scheduler = Scheduler::Hand,
-              const std::string &autoscheduler = "Mullapudi2016");
+              const ScheduleConfig &config = {});
 
   bool valid() const { return kernel.valid(); }
 

@@ -241,19 +241,22 @@ const char *x86Features(Halide::Target::Feature feature) {
 
 } // namespace
 
-bool bnc::halide::storesNonTemporally(int64_t bytes, int64_t rowBytes) {
-  static const int64_t threshold = lastLevelCacheBytes() / 4;
-  return bytes >= threshold && rowBytes % kCacheLineBytes == 0;
+bool bnc::halide::storesNonTemporally(int64_t bytes, int64_t rowBytes,
+                                      const CpuTunables &tunables) {
+  static const int64_t quarterOfCache = lastLevelCacheBytes() / 4;
+  return bytes >= tunables.nonTemporalBytes.value_or(quarterOfCache) &&
+         rowBytes % kCacheLineBytes == 0;
 }
 
 std::vector<std::string>
-bnc::halide::nonTemporalOutputs(const LoweredPipeline &pipeline) {
+bnc::halide::nonTemporalOutputs(const LoweredPipeline &pipeline,
+                                const CpuTunables &tunables) {
   std::vector<std::string> names;
   if (pipeline.has(FuncRole::Layer))
     return names;
   for (const LoweredTensor &output : pipeline.outputs)
     if (storesNonTemporally(4 * output.elements(),
-                            4 * storedRowElements(pipeline, output)))
+                            4 * storedRowElements(pipeline, output), tunables))
       names.push_back(output.func.name());
   return names;
 }

@@ -16,6 +16,7 @@
 #ifndef BNC_COMPILER_CODEGEN_HALIDE_NATIVECODE_H
 #define BNC_COMPILER_CODEGEN_HALIDE_NATIVECODE_H
 
+#include "compiler/Codegen/Halide/CpuTunables.h"
 #include "compiler/Codegen/Halide/Lowering.h"
 
 #include <memory>
@@ -33,14 +34,15 @@ namespace bnc::halide {
 /// Whether an output of `bytes`, stored row after row in contiguous rows of
 /// `rowBytes`, is written with non-temporal stores: where it is too large
 /// to be found in the last-level cache by whoever reads it next (at least
-/// a quarter of it: the input streams through it too), and its rows are
-/// whole cache lines. Where a row ends inside a line, the line is written
+/// `tunables.nonTemporalBytes`, by default a quarter of that cache: the
+/// input streams through it too), and its rows are whole cache lines. Where a row ends inside a line, the line is written
 /// in parts by two rows, and rows start off the vectors' alignment (every
 /// other one of 784 bytes with 32-byte vectors), where the stores stay
 /// plain: lines written half non-temporally and half plainly cost more
 /// than reading them (measured, NCHW 128x256x14x14, AVX2: inference 6.2 ms
 /// against 2.9 ms with plain stores, training forward 7.2 against 4.7).
-bool storesNonTemporally(int64_t bytes, int64_t rowBytes);
+bool storesNonTemporally(int64_t bytes, int64_t rowBytes,
+                         const CpuTunables &tunables);
 
 /// The outputs of `pipeline` written with non-temporal stores, by their
 /// Halide names: those storesNonTemporally takes, with the rows the CPU
@@ -51,7 +53,8 @@ bool storesNonTemporally(int64_t bytes, int64_t rowBytes);
 /// at once as they have output channels (measured, 1x1 convolution
 /// 8x32x112x112, AVX2: NCHW 5.7 ms against 3.4 ms with plain stores, NHWC
 /// 3.0 against 2.5 ms; 32x64x56x56 the same either way).
-std::vector<std::string> nonTemporalOutputs(const LoweredPipeline &pipeline);
+std::vector<std::string> nonTemporalOutputs(const LoweredPipeline &pipeline,
+                                            const CpuTunables &tunables);
 
 /// `module` (one kernel or Halide's runtime) as a module of bnc's LLVM in
 /// `context`, every vector store to a buffer named in `nonTemporalBuffers`

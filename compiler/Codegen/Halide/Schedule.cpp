@@ -58,18 +58,17 @@ bool loadAutoscheduler(const std::string &name, std::string &error) {
 bool bnc::halide::schedulePipeline(LoweredPipeline &lowered,
                                    Halide::Pipeline &pipeline,
                                    const Halide::Target &target,
-                                   Scheduler scheduler,
-                                   const std::string &autoscheduler,
+                                   const ScheduleConfig &config,
                                    std::string &error) {
   try {
-    if (scheduler == Scheduler::Auto || lowered.autoSchedule) {
-      if (!loadAutoscheduler(autoscheduler, error))
+    if (config.scheduler == Scheduler::Auto || lowered.autoSchedule) {
+      if (!loadAutoscheduler(config.autoscheduler, error))
         return false;
       setEstimates(lowered);
-      pipeline.auto_schedule(autoscheduler, target,
+      pipeline.auto_schedule(config.autoscheduler, target,
                              Halide::MachineParams::generic());
     } else {
-      scheduleForCpu(lowered, pipeline, target);
+      scheduleForCpu(lowered, pipeline, target, config.cpu);
     }
   } catch (const Halide::Error &e) {
     error = "Halide could not schedule @" + lowered.name + ": " + e.what();

@@ -9,6 +9,7 @@
 #ifndef BNC_COMPILER_CODEGEN_HALIDE_SCHEDULE_H
 #define BNC_COMPILER_CODEGEN_HALIDE_SCHEDULE_H
 
+#include "compiler/Codegen/Halide/CpuTunables.h"
 #include "compiler/Codegen/Halide/Lowering.h"
 
 #include <string>
@@ -21,13 +22,22 @@ enum class Scheduler {
   Auto, // Halide's autoscheduler, for comparison
 };
 
-/// Schedules `pipeline`, made by `lowered.pipeline()`, for `target`.
-/// `autoscheduler` names the Halide plugin used for Scheduler::Auto or for
-/// kernels scheduled #bn.schedule<auto>: Mullapudi2016, Adams2019 or Li2018.
-/// Returns false with `error` set when it cannot; Halide errors are caught.
+/// Who schedules a pipeline, and with what.
+struct ScheduleConfig {
+  Scheduler scheduler = Scheduler::Hand;
+  /// The Halide plugin used for Scheduler::Auto or for kernels scheduled
+  /// #bn.schedule<auto>: Mullapudi2016, Adams2019 or Li2018.
+  std::string autoscheduler = "Mullapudi2016";
+  /// What bnc's CPU schedule and code generation decide by.
+  CpuTunables cpu;
+};
+
+/// Schedules `pipeline`, made by `lowered.pipeline()`, for `target` as
+/// `config` says. Returns false with `error` set when it cannot; Halide
+/// errors are caught.
 bool schedulePipeline(LoweredPipeline &lowered, Halide::Pipeline &pipeline,
-                      const Halide::Target &target, Scheduler scheduler,
-                      const std::string &autoscheduler, std::string &error);
+                      const Halide::Target &target,
+                      const ScheduleConfig &config, std::string &error);
 
 } // namespace bnc::halide
 

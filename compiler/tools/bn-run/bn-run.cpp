@@ -291,12 +291,13 @@ bool runReference(func::FuncOp func, const std::vector<HostTensor> &inputs,
 bool runHalide(func::FuncOp func, const std::vector<HostTensor> &inputs,
                std::vector<HostTensor> &outputs, double &seconds,
                std::string &error) {
+  halide::ScheduleConfig config;
+  if (!scheduleOptions.config(config, error))
+    return false;
   FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
   if (failed(lowered))
     return false;
-  halide::JitPipeline jit(std::move(*lowered), error,
-                          scheduleOptions.scheduler,
-                          scheduleOptions.autoscheduler);
+  halide::JitPipeline jit(std::move(*lowered), error, config);
   if (!jit.valid() || !jit.run(inputs, outputs, error))
     return false;
   std::vector<double> times;

@@ -82,11 +82,14 @@ int main(int argc, char **argv) {
     return 1;
 
   halide::AotOptions options;
+  std::string error;
+  if (!scheduleOptions.config(options.schedule, error)) {
+    llvm::errs() << "bn-translate: " << error << "\n";
+    return 1;
+  }
   options.prefix = prefix;
   options.target = target;
   options.emitStmtHtml = llvm::is_contained(extras, Extra::StmtHtml);
-  options.scheduler = scheduleOptions.scheduler;
-  options.autoscheduler = scheduleOptions.autoscheduler;
   if (failed(halide::compileAheadOfTime(program.module(), options)))
     return 1;
   return 0;
