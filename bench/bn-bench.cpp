@@ -73,9 +73,12 @@ options:
   --variant=TUNABLES
                    also time bnc's hand schedule with other CPU tunables
                    (name=value,...; see below) as impl "bnc_variant", side
-                   by side with the default "bnc": an A/B of one decision
-                   in one process, where a second run would differ by the
-                   machine's noise
+                   by side with the default "bnc" and "bnc_control", the
+                   default compiled once more: an A/B of one decision in
+                   one process, where a second run would differ by the
+                   machine's noise. Identical kernels compiled twice time
+                   differently (up to 1.9x on kernels of microseconds), so
+                   only a difference beyond the control's counts
   --json=FILE      write the records as JSON
   --png=FILE       draw % of copy per kernel and shape (python3-matplotlib)
   --help           this text
@@ -270,11 +273,19 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
                 compiler.compile(kernel, workload, false, halide::CpuTunables(),
                                  error),
                 error);
-      if (options.variant)
+      if (options.variant) {
         ok &= add(
             contenders, kernel, layout, "bnc_variant",
             compiler.compile(kernel, workload, false, *options.variant, error),
             error);
+        // The same kernel as "bnc", compiled again: identical code elsewhere
+        // in memory, which times differently (bench/RESULTS.md); a variant
+        // differs from "bnc" only by more than this control does.
+        ok &= add(contenders, kernel, layout, "bnc_control",
+                  compiler.compile(kernel, workload, false,
+                                   halide::CpuTunables(), error),
+                  error);
+      }
       if (options.autoSchedule && !options.quick)
         ok &= add(contenders, kernel, layout, "bnc_auto",
                   compiler.compile(kernel, workload, true,
