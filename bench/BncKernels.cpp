@@ -398,6 +398,68 @@ BncCompiler::compile(Kernel kernel, Workload &workload, bool autoSchedule,
   return compiled;
 }
 
+/// What reads an activation after the kernel that wrote it, as the next
+/// layer would: a sum of every value, in parallel tasks, each summing into
+/// four vectors of partial sums. Compiled as bnc's kernels are.
+class ReaderKernel : public HalideKernel {
+public:
+  ReaderKernel(Workload &w, std::string &error) {
+    using Halide::Func;
+    using Halide::Var;
+    int vector = halide::JitKernel::target().natural_vector_size<float>();
+    int lanes = 4 * vector;
+    int64_t elements = w.shape.elements();
+    // Tasks that divide the activation into whole vectors of lanes.
+    int tasks = 8;
+    while (tasks > 1 && elements % (int64_t(tasks) * lanes) != 0)
+      tasks /= 2;
+    if (elements % lanes != 0)
+      lanes = vector = 1;
+    int perTask = static_cast<int>(elements / tasks);
+    Halide::ImageParam y(Halide::Float(32), 1, "y");
+    y.dim(0).set_bounds(0, static_cast<int>(elements)).set_stride(1);
+    Var lane("lane"), task("task");
+    Halide::RDom chunk(0, perTask / lanes, "chunk");
+    Func sums("reader");
+    sums(lane, task) = 0.0f;
+    sums(lane, task) += y(task * perTask + chunk * lanes + lane);
+    sums.compute_root().vectorize(lane, vector);
+    sums.update()
+        .reorder(lane, chunk, task)
+        .parallel(task)
+        .vectorize(lane, vector)
+        .unroll(lane);
+    sums.output_buffer().dim(0).set_bounds(0, lanes).set_stride(1);
+    inputs.emplace_back(w.y.data(), std::vector<int>{int(elements)});
+    partialSums.assign(size_t(lanes) * tasks, 0.0f);
+    outputs.emplace_back(partialSums.data(), std::vector<int>{lanes, tasks});
+    jit = halide::JitKernel(sums, {y}, "reader", {}, error);
+  }
+
+  bool valid() const { return jit.valid(); }
+  bool run(std::string &error) override {
+    return jit.run(inputs, outputs, error);
+  }
+  const Floats &output() const override { return partialSums; }
+
+private:
+  Floats partialSums;
+  halide::JitKernel jit;
+};
+
+std::unique_ptr<CompiledKernel>
+bnc::bench::compileReader(Workload &workload, std::string &error) {
+  try {
+    auto compiled = std::make_unique<ReaderKernel>(workload, error);
+    if (!compiled->valid())
+      return nullptr;
+    return compiled;
+  } catch (const Halide::Error &e) {
+    error = e.what();
+    return nullptr;
+  }
+}
+
 std::unique_ptr<CompiledKernel>
 bnc::bench::compileRoofline(Kernel kernel, Workload &workload,
                             std::string &error) {

@@ -58,6 +58,11 @@ std::unique_ptr<CompiledKernel> compileRoofline(Kernel kernel,
                                                 Workload &workload,
                                                 std::string &error);
 
+/// The consumer of `workload`'s activation output (its `y`): a kernel that
+/// reads every value once, in parallel, as the layer after a BN would.
+std::unique_ptr<CompiledKernel> compileReader(Workload &workload,
+                                              std::string &error);
+
 } // namespace bnc::bench
 
 #endif // BNC_BENCH_BNCKERNELS_H

@@ -48,7 +48,8 @@ bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
       if (flushCache)
         evictCaches();
       auto start = std::chrono::steady_clock::now();
-      bool ok = contender.compiled->run(error);
+      bool ok = contender.compiled->run(error) &&
+                (!contender.consumer || contender.consumer->run(error));
       auto stop = std::chrono::steady_clock::now();
       if (!ok)
         return false;

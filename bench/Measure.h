@@ -29,11 +29,15 @@ struct Contender {
   std::vector<double> seconds; // one per timed run
   /// Its output after the check run: contenders share output memory.
   Floats checked;
+  /// What reads its output after each run, timed with it (--then-read);
+  /// owned by the caller.
+  CompiledKernel *consumer = nullptr;
 };
 
 /// Runs every contender twice untimed, then `rounds` timed rounds of one run
-/// each, each round in a new order. With `flushCache`, the last-level cache
-/// is evicted before every timed run. False with `error` set if a run fails.
+/// each (followed by its consumer's, where it has one), each round in a new
+/// order. With `flushCache`, the last-level cache is evicted before every
+/// timed run. False with `error` set if a run fails.
 bool measureInterleaved(std::vector<Contender> &contenders, int rounds,
                         bool flushCache, std::string &error);
 

@@ -14,7 +14,8 @@
 using namespace bnc::bench;
 
 std::vector<Record> bnc::bench::summarize(
-    const Shape &shape, const std::vector<Contender> &contenders) {
+    const Shape &shape, const std::vector<Contender> &contenders,
+    bool thenRead) {
   double bytes = static_cast<double>(shape.bytes());
   std::vector<Record> records;
   // The copy's bandwidth (2S bytes moved), and oneDNN's best time per kernel.
@@ -28,7 +29,9 @@ std::vector<Record> bnc::bench::summarize(
     record.kernel = kernelName(c.kernel);
     record.impl = c.impl;
     record.medianUs = us;
-    record.gbps = tensorsMoved(c.kernel) * bytes / (us * 1e3);
+    record.thenRead = thenRead;
+    record.gbps =
+        (tensorsMoved(c.kernel) + (thenRead ? 1 : 0)) * bytes / (us * 1e3);
     records.push_back(record);
     if (c.kernel == Kernel::Copy)
       copyGbps = std::max(copyGbps, record.gbps);
@@ -79,6 +82,7 @@ bool bnc::bench::writeJson(const std::vector<Record> &records,
     nlohmann::json record = {
         {"shape", {r.shape.n, r.shape.c, r.shape.h, r.shape.w}},
         {"cold", r.shape.cold},
+        {"then_read", r.thenRead},
         {"layout", r.layout},
         {"kernel", r.kernel},
         {"impl", r.impl},

@@ -22,6 +22,8 @@ namespace bnc::bench {
 struct Record {
   Shape shape;
   std::string layout, kernel, impl;
+  /// Timed with a read of its output after it (bn-bench --then-read).
+  bool thenRead = false;
   double medianUs = 0, gbps = 0, pctCopy = 0;
   /// bnc's time / oneDNN's best layout's time, where oneDNN has the kernel.
   std::optional<double> vsOneDnnBest;
@@ -30,8 +32,11 @@ struct Record {
 };
 
 /// The records of one shape's measured contenders.
+/// The records of `shape`'s contenders; `thenRead`: each was timed with a
+/// read of its output, one tensor more in the byte model.
 std::vector<Record> summarize(const Shape &shape,
-                              const std::vector<Contender> &contenders);
+                              const std::vector<Contender> &contenders,
+                              bool thenRead);
 
 /// A table of `records`, one line each.
 void printTable(const std::vector<Record> &records, std::FILE *out);

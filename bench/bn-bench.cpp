@@ -38,6 +38,8 @@ struct Options {
   std::string json, png;
   /// Also bnc's hand schedule with these tunables, as "bnc_variant".
   std::optional<halide::CpuTunables> variant;
+  /// Each timed run followed by a read of its activation output.
+  bool thenRead = false;
 };
 
 const char *const kUsage = R"(usage: bn-bench [options]
@@ -79,6 +81,11 @@ options:
                    machine's noise. Identical kernels compiled twice time
                    differently (up to 1.9x on kernels of microseconds), so
                    only a difference beyond the control's counts
+  --then-read      time each run together with a read of the activation it
+                   wrote, as the next layer reads it (GB/s counts one S
+                   more): what non-temporal stores cost that reader, which
+                   then finds the output in memory, not in cache. oneDNN's
+                   nChw8c, which writes a buffer of its own, is left out
   --json=FILE      write the records as JSON
   --png=FILE       draw % of copy per kernel and shape (python3-matplotlib)
   --help           this text
@@ -135,6 +142,8 @@ bool parseOptions(int argc, char **argv, Options &options) {
       std::exit(0);
     } else if (arg == "--quick") {
       options.quick = true;
+    } else if (arg == "--then-read") {
+      options.thenRead = true;
     } else if (arg == "--no-auto") {
       options.autoSchedule = false;
     } else if (arg == "--shapes") {
@@ -259,11 +268,13 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
   std::printf("\n%s (%.1f MB per tensor)\n", shape.str().c_str(),
               shape.bytes() / 1e6);
   std::vector<std::unique_ptr<Workload>> workloads;
+  std::vector<std::unique_ptr<CompiledKernel>> readers;
   std::vector<Contender> contenders;
   bool ok = true;
   for (Layout layout : options.layouts) {
     workloads.push_back(std::make_unique<Workload>(shape, layout, 2026));
     Workload &workload = *workloads.back();
+    size_t firstOfWorkload = contenders.size();
     std::string error;
     for (Kernel kernel : {Kernel::Copy, Kernel::ScaleShift})
       ok &= add(contenders, kernel, layout, "roofline",
@@ -295,10 +306,21 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
         continue;
       ok &= add(contenders, kernel, layout, "onednn",
                 createOneDnnKernel(kernel, layout, workload, error), error);
-      if (layout == Layout::Nchw)
+      if (layout == Layout::Nchw && !options.thenRead)
         ok &= add(contenders, kernel, Layout::NChw8c, "onednn",
                   createOneDnnKernel(kernel, Layout::NChw8c, workload, error),
                   error);
+    }
+    if (options.thenRead) {
+      // Every contender left writes its activation into the workload's y.
+      readers.push_back(compileReader(workload, error));
+      if (!readers.back()) {
+        std::fprintf(stderr, "bn-bench: the reader of %s: %s\n",
+                     layoutName(layout), error.c_str());
+        return false;
+      }
+      for (size_t i = firstOfWorkload; i < contenders.size(); ++i)
+        contenders[i].consumer = readers.back().get();
     }
   }
   std::string error;
@@ -319,7 +341,8 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
     std::fprintf(stderr, "bn-bench: %s\n", error.c_str());
     return false;
   }
-  std::vector<Record> shapeRecords = summarize(shape, contenders);
+  std::vector<Record> shapeRecords =
+      summarize(shape, contenders, options.thenRead);
   printTable(shapeRecords, stdout);
   records.insert(records.end(), shapeRecords.begin(), shapeRecords.end());
   return ok;
@@ -365,6 +388,9 @@ int main(int argc, char **argv) {
   if (options.variant)
     std::printf("bnc_variant: %s\n",
                 halide::formatCpuTunables(*options.variant).c_str());
+  if (options.thenRead)
+    std::printf("every run is timed with a read of the activation it wrote "
+                "(S more bytes)\n");
   BncCompiler compiler;
   std::vector<Record> records;
   bool ok = true;
