@@ -33,14 +33,14 @@ void evictCaches() {
 
 bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
                                     int rounds, bool flushCache,
-                                    std::string &error) {
+                                    unsigned seed, std::string &error) {
   for (int warmup = 0; warmup < 2; ++warmup)
     for (Contender &contender : contenders)
       if (!contender.compiled->run(error))
         return false;
   std::vector<size_t> order(contenders.size());
   std::iota(order.begin(), order.end(), 0);
-  std::mt19937 shuffler(2026);
+  std::mt19937 shuffler(seed);
   for (int round = 0; round < rounds; ++round) {
     std::shuffle(order.begin(), order.end(), shuffler);
     for (size_t index : order) {

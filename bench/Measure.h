@@ -5,7 +5,9 @@
 // phases (frequency, other load) hit all of them alike, and so that no
 // contender always follows the same one (whose dirty cache lines or waking
 // threads it would pay for); each contender's time is the median of its
-// runs.
+// runs. The same seed draws the same orders in every run, and with them
+// the same leftovers for each contender: a difference that holds across
+// seeds is the kernels', not the order's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,10 +38,10 @@ struct Contender {
 
 /// Runs every contender twice untimed, then `rounds` timed rounds of one run
 /// each (followed by its consumer's, where it has one), each round in a new
-/// order. With `flushCache`, the last-level cache is evicted before every
-/// timed run. False with `error` set if a run fails.
+/// order drawn from `seed`. With `flushCache`, the last-level cache is
+/// evicted before every timed run. False with `error` set if a run fails.
 bool measureInterleaved(std::vector<Contender> &contenders, int rounds,
-                        bool flushCache, std::string &error);
+                        bool flushCache, unsigned seed, std::string &error);
 
 double median(std::vector<double> values);
 

@@ -40,6 +40,8 @@ struct Options {
   std::optional<halide::CpuTunables> variant;
   /// Each timed run followed by a read of its activation output.
   bool thenRead = false;
+  /// Draws the order of the contenders in each round.
+  unsigned seed = 2026;
 };
 
 const char *const kUsage = R"(usage: bn-bench [options]
@@ -67,6 +69,10 @@ options:
                    4x64x28x28, no autoscheduler, 20 rounds
   --threads=N      threads for Halide and oneDNN (default 2)
   --rounds=N       timed runs per contender (default 25)
+  --seed=N         draws the order of the contenders in each round (default
+                   2026): a run repeats the orders of another with the same
+                   seed, and with them whatever one contender leaves for the
+                   next; runs with other seeds draw other orders
   --no-auto        skip Halide's autoscheduler
   --layouts=LIST   nchw,nhwc (default both; oneDNN's nChw8c comes with nchw)
   --kernels=LIST   some of fwd_train, fwd_train_relu, fwd_train_add_relu,
@@ -78,9 +84,11 @@ options:
                    by side with the default "bnc" and "bnc_control", the
                    default compiled once more: an A/B of one decision in
                    one process, where a second run would differ by the
-                   machine's noise. Identical kernels compiled twice time
-                   differently (up to 1.9x on kernels of microseconds), so
-                   only a difference beyond the control's counts
+                   machine's noise. Two identical kernels time differently
+                   by the orders they run in (up to 1.9x seen, and again in
+                   every run of the same --seed), so a difference counts
+                   where it holds beyond the control's in runs of a few
+                   seeds
   --then-read      time each run together with a read of the activation it
                    wrote, as the next layer reads it (GB/s counts one S
                    more): what non-temporal stores cost that reader, which
@@ -123,7 +131,7 @@ bool parseOptions(int argc, char **argv, Options &options) {
     bool takesValue = arg == "--shapes" || arg == "--threads" ||
                       arg == "--rounds" || arg == "--layouts" ||
                       arg == "--kernels" || arg == "--json" || arg == "--png" ||
-                      arg == "--variant";
+                      arg == "--variant" || arg == "--seed";
     if (equals != std::string::npos) {
       value = arg.substr(equals + 1);
       arg = arg.substr(0, equals);
@@ -152,6 +160,10 @@ bool parseOptions(int argc, char **argv, Options &options) {
       ok = positive(value, options.threads);
     } else if (arg == "--rounds") {
       ok = positive(value, options.rounds);
+    } else if (arg == "--seed") {
+      int seed = 0;
+      ok = positive(value, seed);
+      options.seed = static_cast<unsigned>(seed);
     } else if (arg == "--variant") {
       halide::CpuTunables tunables;
       std::string error;
@@ -289,9 +301,9 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
             contenders, kernel, layout, "bnc_variant",
             compiler.compile(kernel, workload, false, *options.variant, error),
             error);
-        // The same kernel as "bnc", compiled again: identical code elsewhere
-        // in memory, which times differently (bench/RESULTS.md); a variant
-        // differs from "bnc" only by more than this control does.
+        // The same kernel as "bnc" once more: a contender of its own, which
+        // times differently by the orders it runs in (bench/RESULTS.md); a
+        // variant differs from "bnc" only by more than this control does.
         ok &= add(contenders, kernel, layout, "bnc_control",
                   compiler.compile(kernel, workload, false,
                                    halide::CpuTunables(), error),
@@ -337,7 +349,8 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
     contender.checked = contender.compiled->output();
   }
   ok &= crossCheck(contenders);
-  if (!measureInterleaved(contenders, options.rounds, shape.cold, error)) {
+  if (!measureInterleaved(contenders, options.rounds, shape.cold,
+                          options.seed, error)) {
     std::fprintf(stderr, "bn-bench: %s\n", error.c_str());
     return false;
   }
