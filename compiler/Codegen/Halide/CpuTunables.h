@@ -42,8 +42,10 @@ struct CpuTunables {
   /// process, two runs: training forward 0.82-0.94x on 32x64x56x56 from
   /// DRAM, 0.88-0.96x on 64x128x56x56, 0.85-0.86x on 8x32x112x112,
   /// 0.71-0.78x on 4x64x28x28, 1.01-1.10x on 32x256x14x14; with a residual
-  /// add 0.71-1.01x; backward 0.87-1.03x). Sums in double keep one vector:
-  /// wider ones measured slower, split into more registers than there are.
+  /// add 0.71-1.01x; backward 0.87-1.03x; Zen 5, one vector against four,
+  /// three seeds, beside a control of 0.95-1.05x: forward 1.16-1.35x). Sums
+  /// in double keep one vector: wider ones measured slower, split into more
+  /// registers than there are.
   int64_t partialSumVectors = 4;
   /// Runs of fewer vectors than this (of partial sums where the sums read
   /// one activation) are summed with channels in the vector lanes: adding
@@ -53,13 +55,19 @@ struct CpuTunables {
   /// channels against 17.5-20 us in lanes of the run, backward 13-16 us
   /// against 13-14 us; 32x256x14x14, runs of 196, forward 0.55-0.61 ms
   /// across channels against 0.50 ms, backward 1.6-1.9 ms against 1.0-1.2
-  /// ms).
+  /// ms; Zen 5, everything in lanes against this, beside a control of
+  /// 0.98-1.01x: 2x256x7x7 forward 1.81-1.94x, 1x512x7x7 backward
+  /// 1.38-1.42x).
   int64_t minVectorsPerRun = 4;
   /// Vectors of a row of contiguous channels (NHWC) unrolled at most in
-  /// their sums: constant offsets, which LLVM keeps in registers.
+  /// their sums: constant offsets, which LLVM keeps in registers (16
+  /// vectors of two sums fill AVX-512's 32 and spill some; chunks of 8 or
+  /// 4 measured no faster, bench/RESULTS.md).
   int64_t unrolledVectors = 16;
   /// Whether channel by channel prefetches the next channel while it
-  /// writes the last one's outputs.
+  /// writes the last one's outputs (Zen 5, without against with, three
+  /// seeds: forward 1.02-1.37x beside a control of 0.81-1.19x, backward
+  /// the same either way; CpuSchedule.cpp has the AVX2 figures).
   bool prefetchNextChannel = true;
   /// Outputs of at least this many bytes, stored in rows of whole cache
   /// lines, are written with non-temporal stores; unset: a quarter of the
