@@ -2,9 +2,13 @@
 """Reads bn-bench's JSON records and prints, in Markdown, the summary table
 of bench/RESULTS.md and how the run stands against issue 6's targets.
 
-usage: summarize-results.py RESULTS.json
+usage: summarize-results.py RUN.json [RUN.json ...]
+
+Several runs (bn-bench --seed N each: other orders of the contenders) are
+combined cell by cell: each figure is the median of the runs' figures.
 """
 import json
+import statistics
 import sys
 
 COLUMNS = ["fwd_train", "fwd_train_relu", "fwd_train_add_relu", "bwd",
@@ -24,10 +28,35 @@ def tensor_bytes(record):
     return count
 
 
+FIGURES = ["median_us", "gbps", "pct_copy", "vs_onednn_best"]
+
+
+def combined(runs):
+    """The records of `runs` (lists of records), one per cell, each figure
+    the median over the runs that have the cell; in the first run's order."""
+    by_cell = {}
+    for records in runs:
+        for r in records:
+            key = (shape_name(r), r["layout"], r["kernel"], r["impl"])
+            by_cell.setdefault(key, []).append(r)
+    result = []
+    for group in by_cell.values():
+        r = dict(group[0])
+        for figure in FIGURES:
+            values = [g[figure] for g in group if figure in g]
+            if values:
+                r[figure] = statistics.median(values)
+        result.append(r)
+    return result
+
+
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__)
-    records = json.load(open(sys.argv[1]))
+    runs = [json.load(open(path)) for path in sys.argv[1:]]
+    records = combined(runs)
+    if len(runs) > 1:
+        print("Medians of %d runs.\n" % len(runs))
     cells = {}  # (shape, layout, kernel, impl) -> record
     rows = []   # (shape, layout) in the order of the run
     for r in records:
