@@ -447,10 +447,15 @@ private:
   halide::JitKernel jit;
 };
 
-std::unique_ptr<CompiledKernel>
-bnc::bench::compileReader(Workload &workload, std::string &error) {
+namespace {
+
+/// A `Compiled` kernel made from `args` (and `error`); null with `error`
+/// set if Halide cannot compile it.
+template <typename Compiled, typename... Args>
+std::unique_ptr<CompiledKernel> compileHalideKernel(std::string &error,
+                                                   Args &...args) {
   try {
-    auto compiled = std::make_unique<ReaderKernel>(workload, error);
+    auto compiled = std::make_unique<Compiled>(args..., error);
     if (!compiled->valid())
       return nullptr;
     return compiled;
@@ -460,16 +465,15 @@ bnc::bench::compileReader(Workload &workload, std::string &error) {
   }
 }
 
+} // namespace
+
+std::unique_ptr<CompiledKernel>
+bnc::bench::compileReader(Workload &workload, std::string &error) {
+  return compileHalideKernel<ReaderKernel>(error, workload);
+}
+
 std::unique_ptr<CompiledKernel>
 bnc::bench::compileRoofline(Kernel kernel, Workload &workload,
                             std::string &error) {
-  try {
-    auto compiled = std::make_unique<RooflineKernel>(kernel, workload, error);
-    if (!compiled->valid())
-      return nullptr;
-    return compiled;
-  } catch (const Halide::Error &e) {
-    error = e.what();
-    return nullptr;
-  }
+  return compileHalideKernel<RooflineKernel>(error, kernel, workload);
 }
