@@ -297,12 +297,10 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
                                  error),
                 error);
       if (options.variant) {
-        if (getenv("AB_ENV")) setenv(getenv("AB_ENV"), "1", 1);
         ok &= add(
             contenders, kernel, layout, "bnc_variant",
             compiler.compile(kernel, workload, false, *options.variant, error),
             error);
-        if (getenv("AB_ENV")) unsetenv(getenv("AB_ENV"));
         // The same kernel as "bnc" once more: a contender of its own, which
         // times differently by the orders it runs in (bench/RESULTS.md); a
         // variant differs from "bnc" only by more than this control does.
