@@ -372,9 +372,11 @@ RegisterTile channelTile(int64_t channels, int vectorWidth,
     return {2, kRegisterTileBlock};
   return {};
 }
+
 /// Parallel tasks a layer's positions must offer before they, rather than
 /// blocks of the blocked dimension, are what runs in parallel.
 constexpr int64_t kMinLayerTasks = 4;
+
 /// A layer's positions (images x rows) are cut into about this many
 /// parallel tasks of consecutive rows, not a task per row: handing a
 /// thread a task costs about what a row of a 1x1 convolution takes
