@@ -409,12 +409,13 @@ public:
     int vector = halide::JitKernel::target().natural_vector_size<float>();
     int lanes = 4 * vector;
     int64_t elements = w.shape.elements();
-    // Tasks that divide the activation into whole vectors of lanes.
+    if (elements % lanes != 0)
+      lanes = vector = 1;
+    // Tasks that divide the activation into whole vectors of lanes, so
+    // that the sums read every value.
     int tasks = 8;
     while (tasks > 1 && elements % (int64_t(tasks) * lanes) != 0)
       tasks /= 2;
-    if (elements % lanes != 0)
-      lanes = vector = 1;
     int perTask = static_cast<int>(elements / tasks);
     Halide::ImageParam y(Halide::Float(32), 1, "y");
     y.dim(0).set_bounds(0, static_cast<int>(elements)).set_stride(1);
@@ -430,7 +431,7 @@ public:
         .vectorize(lane, vector)
         .unroll(lane);
     sums.output_buffer().dim(0).set_bounds(0, lanes).set_stride(1);
-    inputs.emplace_back(w.y.data(), std::vector<int>{int(elements)});
+    addInput(w.y, {static_cast<int>(elements)});
     partialSums.assign(size_t(lanes) * tasks, 0.0f);
     outputs.emplace_back(partialSums.data(), std::vector<int>{lanes, tasks});
     jit = halide::JitKernel(sums, {y}, "reader", {}, error);

@@ -803,16 +803,14 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   // stored non-temporally (NativeCode.h), so that they no longer evict the
   // channel's slice (32x64x56x56 from DRAM: backward 3.3-3.7 ms against
   // 4.1-4.9 ms; with plain stores it lost, 4.2 ms against 2.9 ms forward).
-  // Where the runs are shorter, channels go in groups whose runs in an
-  // image, one after the other in memory, make at least
-  // CpuTunables::channelRunBytes: a group's sums read an image's runs of
-  // the group
-  // in order, then its outputs are computed from cache. Against streaming
-  // (both in one process, two runs, grouped / streaming): backward
-  // 0.68-0.72x (32x256x14x14), 0.69-0.72x (32x512x7x7), 0.87-0.96x
-  // (16x128x28x28), 0.77-0.80x (128x256x14x14), 0.68-0.86x (32x256x14x14
-  // from DRAM); forward 0.74-0.80x (32x512x7x7, whose runs span the whole
-  // batch). Elsewhere streaming stays (groupsPay).
+  // Where the runs are shorter, channels go in groups whose runs in an image,
+  // one after the other in memory, make at least CpuTunables::channelRunBytes:
+  // a group's sums read an image's runs of the group in order, then its outputs
+  // are computed from cache. Against streaming (both in one process, two runs,
+  // grouped / streaming): backward 0.68-0.72x (32x256x14x14), 0.69-0.72x
+  // (32x512x7x7), 0.87-0.96x (16x128x28x28), 0.77-0.80x (128x256x14x14),
+  // 0.68-0.86x (32x256x14x14 from DRAM); forward 0.74-0.80x (32x512x7x7, whose
+  // runs span the whole batch). Elsewhere streaming stays (groupsPay).
   int64_t runBytes = 4;
   for (int64_t d = channelDim + 1; d < rank; ++d)
     runBytes *= anchor->shape[d];
@@ -834,13 +832,12 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
         return false;
 
   // Channels in blocks of at least kTaskElements and at least one of
-  // CpuTunables::streamingTasks parts of the channels, one block per
-  // parallel task,
-  // channel after channel (group after group): while a channel is
+  // CpuTunables::streamingTasks parts of the channels, one block per parallel
+  // task, channel after channel (group after group): while a channel is
   // normalised, the next one of its block is prefetched. Blocks divide the
   // channels exactly: sums computed per channel of a block must not see a
-  // channel beyond the last. Loops fused by compute_with must have the
-  // same names: the lowering calls the channel of every output "c".
+  // channel beyond the last. Loops fused by compute_with must have the same
+  // names: the lowering calls the channel of every output "c".
   int64_t channelsPerTask =
       std::max({int64_t(1), kTaskElements / (anchor->elements() / channels),
                 channels / tunables.streamingTasks});
@@ -853,7 +850,8 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   if (shortRuns) {
     channelsPerGroup = channelsPerTask;
     for (int64_t k = 2; k < channelsPerTask; ++k)
-      if (channelsPerTask % k == 0 && k * runBytes >= tunables.channelRunBytes) {
+      if (channelsPerTask % k == 0 &&
+          k * runBytes >= tunables.channelRunBytes) {
         channelsPerGroup = k;
         break;
       }

@@ -35,8 +35,9 @@ namespace bnc::halide {
 /// `rowBytes`, is written with non-temporal stores: where it is too large
 /// to be found in the last-level cache by whoever reads it next (at least
 /// `tunables.nonTemporalBytes`, by default a quarter of that cache: the
-/// input streams through it too), and its rows are whole cache lines. Where a row ends inside a line, the line is written
-/// in parts by two rows, and rows start off the vectors' alignment (every
+/// input streams through it too), and its rows are whole cache lines.
+/// Where a row ends inside a line, the line is written in parts by two
+/// rows, and rows start off the vectors' alignment (every
 /// other one of 784 bytes with 32-byte vectors), where the stores stay
 /// plain: lines written half non-temporally and half plainly cost more
 /// than reading them (measured, NCHW 128x256x14x14, AVX2: inference 6.2 ms
