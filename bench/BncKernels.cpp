@@ -167,6 +167,8 @@ private:
 class HalideKernel : public CompiledKernel {
 public:
   const Floats &output() const override { return *activation; }
+  std::vector<Span> inputSpans() const override { return spansOf(inputs); }
+  std::vector<Span> outputSpans() const override { return spansOf(outputs); }
 
 protected:
   /// Wraps `data` (an activation of the workload, or a per-channel vector)
@@ -191,6 +193,14 @@ protected:
   std::vector<Halide::Buffer<float>> inputs, outputs;
 
 private:
+  static std::vector<Span>
+  spansOf(const std::vector<Halide::Buffer<float>> &buffers) {
+    std::vector<Span> spans;
+    for (const Halide::Buffer<float> &buffer : buffers)
+      spans.push_back({buffer.data(), buffer.size_in_bytes()});
+    return spans;
+  }
+
   std::deque<Floats> owned;
   const Floats *activation = nullptr;
 };

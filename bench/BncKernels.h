@@ -15,10 +15,18 @@
 
 #include "compiler/Codegen/Halide/CpuTunables.h"
 
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace bnc::bench {
+
+/// Bytes of memory a kernel reads.
+struct Span {
+  const void *data;
+  size_t bytes;
+};
 
 /// A compiled kernel bound to a workload's data, ready to run many times.
 class CompiledKernel {
@@ -28,6 +36,10 @@ public:
   virtual bool run(std::string &error) = 0;
   /// The activation it writes (y, or dx for bwd), in the workload's layout.
   virtual const Floats &output() const = 0;
+  /// The memory it reads: its activations and per-channel inputs.
+  virtual std::vector<Span> inputSpans() const = 0;
+  /// The memory it writes.
+  virtual std::vector<Span> outputSpans() const = 0;
 };
 
 /// Compiles bnc's kernels. Owns the MLIR context they are parsed in.

@@ -12,6 +12,10 @@
 #include <numeric>
 #include <random>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 using namespace bnc::bench;
 
 namespace {
@@ -29,11 +33,42 @@ void evictCaches() {
   (void)sink;
 }
 
+constexpr size_t kCacheLine = 64;
+
+/// Reads a byte of every cache line of `spans`.
+void readSpans(const std::vector<Span> &spans) {
+  unsigned sum = 0;
+  for (const Span &span : spans) {
+    const auto *bytes = static_cast<const volatile unsigned char *>(span.data);
+    for (size_t offset = 0; offset < span.bytes; offset += kCacheLine)
+      sum += bytes[offset];
+  }
+  volatile unsigned sink = sum;
+  (void)sink;
+}
+
+/// Writes back and drops every cache line of `spans` from every cache
+/// level (about 1 ms per 100 MB not in cache); elsewhere than on x86, the
+/// whole cache is evicted instead.
+void flushSpans(const std::vector<Span> &spans) {
+#if defined(__x86_64__) || defined(__i386__)
+  for (const Span &span : spans) {
+    const char *bytes = static_cast<const char *>(span.data);
+    for (size_t offset = 0; offset < span.bytes; offset += kCacheLine)
+      _mm_clflush(bytes + offset);
+  }
+  _mm_mfence();
+#else
+  (void)spans;
+  evictCaches();
+#endif
+}
+
 } // namespace
 
 bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
-                                    int rounds, bool flushCache,
-                                    unsigned seed, std::string &error) {
+                                    int rounds, CacheState state, unsigned seed,
+                                    std::string &error) {
   for (int warmup = 0; warmup < 2; ++warmup)
     for (Contender &contender : contenders)
       if (!contender.compiled->run(error))
@@ -45,8 +80,14 @@ bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
     std::shuffle(order.begin(), order.end(), shuffler);
     for (size_t index : order) {
       Contender &contender = contenders[index];
-      if (flushCache)
+      if (state == CacheState::Cold) {
         evictCaches();
+      } else {
+        std::vector<Span> outputs = contender.compiled->outputSpans();
+        flushSpans(outputs);
+        readSpans(outputs);
+        readSpans(contender.compiled->inputSpans());
+      }
       auto start = std::chrono::steady_clock::now();
       bool ok = contender.compiled->run(error) &&
                 (!contender.consumer || contender.consumer->run(error));

@@ -3,11 +3,11 @@
 // Part of bnc. Contenders run in turn, each round in a new order (A B C,
 // C A B, B C A, ...: a seeded shuffle), so that the machine's slow and fast
 // phases (frequency, other load) hit all of them alike, and so that no
-// contender always follows the same one (whose dirty cache lines or waking
-// threads it would pay for); each contender's time is the median of its
-// runs. The same seed draws the same orders in every run, and with them
-// the same leftovers for each contender: a difference that holds across
-// seeds is the kernels', not the order's.
+// contender always follows the same one (whose waking threads it would pay
+// for); each contender's time is the median of its runs. Every run starts
+// from the same cache state (CacheState), not from what the contender before
+// it left: with the leftovers, two identical kernels timed up to 1.9x apart,
+// the same way in every run of one seed (bench/RESULTS.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,12 +36,28 @@ struct Contender {
   CompiledKernel *consumer = nullptr;
 };
 
+/// What the caches hold when a timed run starts: the same for every
+/// contender, not whatever the one before it left (the shared output,
+/// dirty in cache or streamed to memory; the other layout's tensors).
+enum class CacheState {
+  /// Nothing: the last-level cache is evicted, the inputs come from memory.
+  Cold,
+  /// As a layer finds them between two buffers that take turns (the one it
+  /// writes was the previous layer's input, the one it reads that layer's
+  /// output): the contender's outputs flushed from every cache level (no
+  /// dirty lines left by another) and read back, then its inputs read; all
+  /// in cache as far as they fit, the inputs the last. Its code, page
+  /// tables and threads stay as any run leaves them: evicting everything
+  /// made kernels of 100 KB 3-13x slower (page walks, code, waking threads).
+  Warm,
+};
+
 /// Runs every contender twice untimed, then `rounds` timed rounds of one run
 /// each (followed by its consumer's, where it has one), each round in a new
-/// order drawn from `seed`. With `flushCache`, the last-level cache is
-/// evicted before every timed run. False with `error` set if a run fails.
+/// order drawn from `seed`, each run starting from `state`. False with
+/// `error` set if a run fails.
 bool measureInterleaved(std::vector<Contender> &contenders, int rounds,
-                        bool flushCache, unsigned seed, std::string &error);
+                        CacheState state, unsigned seed, std::string &error);
 
 double median(std::vector<double> values);
 

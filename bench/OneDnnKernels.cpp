@@ -132,6 +132,16 @@ public:
     return true;
   }
 
+  std::vector<Span> inputSpans() const override {
+    return spansOf({DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE,
+                    DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE});
+  }
+  std::vector<Span> outputSpans() const override {
+    return spansOf({DNNL_ARG_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_WORKSPACE,
+                    DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT, DNNL_ARG_MEAN,
+                    DNNL_ARG_VARIANCE});
+  }
+
   const Floats &output() const override {
     if (blockedOutput) {
       memory user(userOutputMd, engine, output_->data()), blocked = result;
@@ -142,6 +152,18 @@ public:
   }
 
 private:
+  /// The memory of those of `kinds` (DNNL_ARG_...) the primitive takes.
+  std::vector<Span> spansOf(std::initializer_list<int> kinds) const {
+    std::vector<Span> spans;
+    for (int kind : kinds) {
+      auto found = args.find(kind);
+      if (found != args.end())
+        spans.push_back({found->second.get_data_handle(),
+                         found->second.get_desc().get_size()});
+    }
+    return spans;
+  }
+
   dnnl::engine engine;
   mutable dnnl::stream stream;
   dnnl::primitive primitive;

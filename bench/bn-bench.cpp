@@ -55,7 +55,11 @@ compiled like bnc's kernels (non-temporal stores for outputs of a quarter of
 the last-level cache or more in rows of whole cache lines; every buffer
 64-byte aligned). Outputs are cross-checked against bnc's, then every
 contender runs in turn, each round in a new order, all writing the same
-output memory, and reports its median. GB/s counts 2S bytes for a forward
+output memory, and reports its median. Every timed run starts from the
+same caches, not from what the run before it left: its output's memory
+flushed and read back, then its inputs read, as a layer finds them between
+two buffers that take turns (in cache as far as they fit); a ':cold' shape
+evicts the last-level cache instead. GB/s counts 2S bytes for a forward
 pass, 3S for backward and for a forward with a residual (S = bytes of one
 activation); % copy compares with a same-size copy. OpenMP (oneDNN's
 threads) waits passively unless OMP_WAIT_POLICY says otherwise.
@@ -349,7 +353,8 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
     contender.checked = contender.compiled->output();
   }
   ok &= crossCheck(contenders);
-  if (!measureInterleaved(contenders, options.rounds, shape.cold,
+  if (!measureInterleaved(contenders, options.rounds,
+                          shape.cold ? CacheState::Cold : CacheState::Warm,
                           options.seed, error)) {
     std::fprintf(stderr, "bn-bench: %s\n", error.c_str());
     return false;
