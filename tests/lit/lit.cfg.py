@@ -18,3 +18,7 @@ config.substitutions.append(("%bnc_src_root", config.bnc_src_root))
 config.substitutions.append(
     ("%examples", os.path.join(config.bnc_src_root, "examples", "models"))
 )
+
+# bn-bench is built only where oneDNN is (bench/CMakeLists.txt).
+if config.bnc_has_bn_bench:
+    config.available_features.add("bn-bench")
