@@ -22,7 +22,7 @@
 
 namespace bnc::bench {
 
-/// Bytes of memory a kernel reads.
+/// A range of memory a kernel reads or writes.
 struct Span {
   const void *data;
   size_t bytes;

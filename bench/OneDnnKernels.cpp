@@ -8,6 +8,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <initializer_list>
 #include <unordered_map>
 
 using namespace bnc::bench;
@@ -132,6 +133,8 @@ public:
     return true;
   }
 
+  // The batch statistics (MEAN, VARIANCE) are inputs of the inference and
+  // the backward, outputs of the training forward: listed as both.
   std::vector<Span> inputSpans() const override {
     return spansOf({DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE,
                     DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE});
