@@ -5,7 +5,8 @@ of bench/RESULTS.md and how the run stands against issue 6's targets.
 usage: summarize-results.py RUN.json [RUN.json ...]
 
 Several runs (bn-bench --seed N each: other orders of the contenders) are
-combined cell by cell: each figure is the median of the runs' figures.
+combined cell by cell: each figure is the median of the runs' figures; each
+target's count is then followed by each run's own.
 """
 import json
 import statistics
@@ -50,15 +51,10 @@ def combined(runs):
     return result
 
 
-def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    runs = [json.load(open(path)) for path in sys.argv[1:]]
-    records = combined(runs)
-    if len(runs) > 1:
-        print("Medians of %d runs.\n" % len(runs))
-    cells = {}  # (shape, layout, kernel, impl) -> record
-    rows = []   # (shape, layout) in the order of the run
+def index(records):
+    """The cells of `records`, (shape, layout, kernel, impl) -> record, and
+    the table's rows, (shape, layout) in the order of the run."""
+    cells, rows = {}, []
     for r in records:
         layout = "nchw" if r["layout"] == "nChw8c" else r["layout"]
         if r["impl"] != "onednn":
@@ -66,6 +62,94 @@ def main():
             if key not in rows:
                 rows.append(key)
         cells[(shape_name(r), r["layout"], r["kernel"], r["impl"])] = r
+    return cells, rows
+
+
+def describe(r):
+    text = "%.0f%%" % r["pct_copy"]
+    if "vs_onednn_best" in r:
+        text += " %.2fx" % r["vs_onednn_best"]
+    return text
+
+
+def verdicts(records):
+    """Issue 6's targets against `records`: a list of (title, met, total,
+    detail), detail the Markdown that follows the count."""
+    cells, rows = index(records)
+
+    def cell(shape, layout, kernel, impl="bnc"):
+        return cells.get((shape, layout, kernel, impl))
+
+    def ratio(r):
+        return r.get("vs_onednn_best", float("inf"))
+
+    result = []
+
+    def target(title, kernel, passes, large_only=False):
+        met, missed = [], []
+        for shape, layout in rows:
+            r = cell(shape, layout, kernel)
+            if not r or (large_only and tensor_bytes(r) < MEGABYTE):
+                continue
+            (met if passes(r) else missed).append(
+                "%s %s %s" % (shape, layout, describe(r)))
+        result.append((title, len(met), len(met) + len(missed),
+                       ". Met: %s. Not met: %s." % (
+                           ", ".join(met) or "none",
+                           ", ".join(missed) or "none")))
+
+    target("training forward >= 80% of copy (tensors >= 1 MB)", "fwd_train",
+           lambda r: r["pct_copy"] >= 80, large_only=True)
+    target("training forward <= 0.6x oneDNN's best", "fwd_train",
+           lambda r: ratio(r) <= 0.6)
+    target("backward >= 60% of copy (3S)", "bwd",
+           lambda r: r["pct_copy"] >= 60)
+    target("backward <= 0.8x oneDNN's best", "bwd", lambda r: ratio(r) <= 0.8)
+    target("inference >= 90% of copy", "fwd_infer",
+           lambda r: r["pct_copy"] >= 90)
+
+    within, folded_total = 0, 0
+    for shape, layout in rows:
+        folded, conv = cell(shape, layout, "conv_bn_folded"), cell(
+            shape, layout, "conv")
+        if folded and conv:
+            folded_total += 1
+            within += folded["median_us"] <= 1.03 * conv["median_us"]
+    result.append(("folded conv+BN within 3% of the conv alone", within,
+                   folded_total, "."))
+
+    wins = {"BN": [0, 0], "conv": [0, 0]}
+    losses = []
+    for (shape, layout, kernel, impl), auto in cells.items():
+        if impl != "bnc_auto":
+            continue
+        mine = cell(shape, layout, kernel)
+        if not mine:
+            continue
+        group = wins["conv" if kernel.startswith("conv") else "BN"]
+        group[1] += 1
+        if mine["median_us"] < auto["median_us"]:
+            group[0] += 1
+        else:
+            losses.append("%s %s %s %.2fx" % (
+                shape, layout, kernel, auto["median_us"] / mine["median_us"]))
+    result.append((
+        "hand schedule beats the autoscheduler (cells)",
+        wins["BN"][0] + wins["conv"][0], wins["BN"][1] + wins["conv"][1],
+        ". BN %d of %d, conv %d of %d. Not: %s." % (
+            wins["BN"][0], wins["BN"][1], wins["conv"][0], wins["conv"][1],
+            ", ".join(sorted(losses)) or "none")))
+    return result
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    runs = [json.load(open(path)) for path in sys.argv[1:]]
+    records = combined(runs)
+    if len(runs) > 1:
+        print("Medians of %d runs.\n" % len(runs))
+    cells, rows = index(records)
 
     def cell(shape, layout, kernel, impl="bnc"):
         return cells.get((shape, layout, kernel, impl))
@@ -94,69 +178,17 @@ def main():
                    if folded and conv else "-")
         print("| " + " | ".join(out) + " |")
 
-    def verdict(title, kernel, passes, large_only=False):
-        met, missed = [], []
-        for shape, layout in rows:
-            r = cell(shape, layout, kernel)
-            if not r or (large_only and tensor_bytes(r) < MEGABYTE):
-                continue
-            (met if passes(r) else missed).append(
-                "%s %s %s" % (shape, layout, describe(r)))
-        print("- **%s**: %d of %d. Met: %s. Not met: %s." % (
-            title, len(met), len(met) + len(missed),
-            ", ".join(met) or "none", ", ".join(missed) or "none"))
-
-    def describe(r):
-        text = "%.0f%%" % r["pct_copy"]
-        if "vs_onednn_best" in r:
-            text += " %.2fx" % r["vs_onednn_best"]
-        return text
-
-    def ratio(r):
-        return r.get("vs_onednn_best", float("inf"))
-
+    # With several runs, each run's own count follows the medians' count:
+    # what one run's verdict is worth.
+    each_run = [verdicts(run) for run in runs] if len(runs) > 1 else []
     print()
-    verdict("training forward >= 80% of copy (tensors >= 1 MB)", "fwd_train",
-            lambda r: r["pct_copy"] >= 80, large_only=True)
-    verdict("training forward <= 0.6x oneDNN's best", "fwd_train",
-            lambda r: ratio(r) <= 0.6)
-    verdict("backward >= 60% of copy (3S)", "bwd",
-            lambda r: r["pct_copy"] >= 60)
-    verdict("backward <= 0.8x oneDNN's best", "bwd", lambda r: ratio(r) <= 0.8)
-    verdict("inference >= 90% of copy", "fwd_infer",
-            lambda r: r["pct_copy"] >= 90)
-
-    within, folded_total = [], 0
-    for shape, layout in rows:
-        folded, conv = cell(shape, layout, "conv_bn_folded"), cell(
-            shape, layout, "conv")
-        if folded and conv:
-            folded_total += 1
-            if folded["median_us"] <= 1.03 * conv["median_us"]:
-                within.append(shape + " " + layout)
-    print("- **folded conv+BN within 3%% of the conv alone**: %d of %d." %
-          (len(within), folded_total))
-
-    wins = {"BN": [0, 0], "conv": [0, 0]}
-    losses = []
-    for (shape, layout, kernel, impl), auto in cells.items():
-        if impl != "bnc_auto":
-            continue
-        mine = cell(shape, layout, kernel)
-        if not mine:
-            continue
-        group = wins["conv" if kernel.startswith("conv") else "BN"]
-        group[1] += 1
-        if mine["median_us"] < auto["median_us"]:
-            group[0] += 1
-        else:
-            losses.append("%s %s %s %.2fx" % (
-                shape, layout, kernel, auto["median_us"] / mine["median_us"]))
-    print("- **hand schedule beats the autoscheduler**: %d of %d cells "
-          "(BN %d of %d, conv %d of %d). Not: %s." % (
-              wins["BN"][0] + wins["conv"][0], wins["BN"][1] + wins["conv"][1],
-              wins["BN"][0], wins["BN"][1], wins["conv"][0], wins["conv"][1],
-              ", ".join(sorted(losses)) or "none"))
+    for i, (title, met, total, detail) in enumerate(verdicts(records)):
+        runs_text = ""
+        if each_run:
+            runs_text = " (each run: %s)" % ", ".join(
+                str(run[i][1]) for run in each_run)
+        print("- **%s**: %d of %d%s%s" % (title, met, total, runs_text,
+                                          detail))
 
 
 if __name__ == "__main__":
