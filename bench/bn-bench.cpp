@@ -75,8 +75,8 @@ options:
   --rounds=N       timed runs per contender (default 25)
   --seed=N         draws the order of the contenders in each round (default
                    2026): a run repeats the orders of another with the same
-                   seed, and with them whatever one contender leaves for the
-                   next; runs with other seeds draw other orders
+                   seed; runs with other seeds draw other orders, and so
+                   meet the machine's slow and fast phases elsewhere
   --no-auto        skip Halide's autoscheduler
   --layouts=LIST   nchw,nhwc (default both; oneDNN's nChw8c comes with nchw)
   --kernels=LIST   some of fwd_train, fwd_train_relu, fwd_train_add_relu,
@@ -88,11 +88,10 @@ options:
                    by side with the default "bnc" and "bnc_control", the
                    default compiled once more: an A/B of one decision in
                    one process, where a second run would differ by the
-                   machine's noise. Two identical kernels time differently
-                   by the orders they run in (up to 1.9x seen, and again in
-                   every run of the same --seed), so a difference counts
-                   where it holds beyond the control's in runs of a few
-                   seeds
+                   machine's noise. Two identical kernels in one run still
+                   differ (3.6% in the median, up to a third on the large
+                   shapes; bench/RESULTS.md), so a difference counts where
+                   it holds beyond the control's in runs of a few seeds
   --then-read      time each run together with a read of the activation it
                    wrote, as the next layer reads it (GB/s counts one S
                    more): what non-temporal stores cost that reader, which
@@ -306,8 +305,8 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
             compiler.compile(kernel, workload, false, *options.variant, error),
             error);
         // The same kernel as "bnc" once more: a contender of its own, which
-        // times differently by the orders it runs in (bench/RESULTS.md); a
-        // variant differs from "bnc" only by more than this control does.
+        // times a little differently (the machine's noise, bench/RESULTS.md);
+        // a variant differs from "bnc" only by more than this control does.
         ok &= add(contenders, kernel, layout, "bnc_control",
                   compiler.compile(kernel, workload, false,
                                    halide::CpuTunables(), error),
