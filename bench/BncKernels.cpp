@@ -6,6 +6,7 @@
 
 #include "BncKernels.h"
 
+#include "compiler/Codegen/Halide/CpuSchedule.h"
 #include "compiler/Codegen/Halide/Jit.h"
 #include "compiler/Codegen/Halide/NativeCode.h"
 #include "compiler/InitAll.h"
@@ -291,12 +292,11 @@ public:
       Halide::Expr c = channelsInner ? Halide::Expr(i) : j % channels;
       y(i, j) = x(i, j) * a(c) + b(c);
     }
-    // About eight parallel tasks of 64 KiB to 4 MiB: the rule of bnc's
-    // streaming schedule (CpuSchedule.cpp), measured best for both.
-    int64_t taskElements =
-        std::clamp<int64_t>(s.elements() / 8, 16384, int64_t(1) << 20);
-    int rows = static_cast<int>(
-        std::max<int64_t>(1, std::min<int64_t>(outer, taskElements / inner)));
+    // Tasks of rows as bnc's streaming schedule makes them, measured best
+    // for both.
+    int rows = static_cast<int>(std::min<int64_t>(
+        outer,
+        halide::streamingRowsPerTask(inner, outer, halide::CpuTunables())));
     int vector = halide::JitKernel::target().natural_vector_size<float>();
     y.split(j, jo, ji, rows, Halide::TailStrategy::GuardWithIf).parallel(jo);
     if (inner >= vector)

@@ -691,11 +691,11 @@ LoweredTensor *scheduleLayer(LoweredPipeline &pipeline,
   return consumer;
 }
 
-/// Schedules an output (MLIR shape `shape`) as one streaming loop nest: the
-/// dense dimensions inside the channel (or, without a known channel, the
-/// innermost ones up to a few vectors) fused into vectorised rows; the rest
-/// fused and split into about CpuTunables::streamingTasks parallel tasks of
-/// kTaskElements to kMaxTaskElements elements.
+/// Schedules an output (MLIR shape `shape`) as one streaming loop nest: its
+/// stored row (storedRow: the dense dimensions inside the channel or,
+/// without a known channel, the innermost ones up to a few vectors) fused
+/// and vectorised; the rest fused and split into parallel tasks of
+/// streamingRowsPerTask rows.
 void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
                        std::optional<int64_t> channelDim, int vectorWidth,
                        const CpuTunables &tunables) {
@@ -703,31 +703,15 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
   int rank = static_cast<int>(vars.size());
   if (rank == 0)
     return;
-  auto extent = [&](int d) { return shape[rank - 1 - d]; };
-  // The row: dimensions fused from the innermost outwards, up to the
-  // channel (NCHW: H x W; NHWC: the channels alone) or through it where
-  // everything inside it has extent 1 (NCHW with H = W = 1: the channels),
-  // or without a known channel until it is a few vectors long.
-  int channel = channelDim ? rank - 1 - static_cast<int>(*channelDim) : -1;
-  int64_t rowLength = extent(0);
-  int next = 1;
-  auto rowIsComplete = [&] {
-    if (channel >= 0)
-      return next > channel || (next == channel && rowLength > 1);
-    return rowLength >= 4 * vectorWidth;
-  };
-  while (next < rank && !rowIsComplete())
-    rowLength *= extent(next++);
-  Var row = fuseLoops(func, vars, 0, next - 1);
-  if (next < rank) {
+  StoredRow stored = storedRow(shape, channelDim, 4 * vectorWidth);
+  Var row = fuseLoops(func, vars, 0, stored.dimensions - 1);
+  if (stored.dimensions < rank) {
     int64_t rowCount = 1;
-    for (int d = next; d < rank; ++d)
-      rowCount *= extent(d);
-    Var rows = fuseLoops(func, vars, next, rank - 1);
-    int64_t taskElements = std::clamp<int64_t>(
-        rowLength * rowCount / tunables.streamingTasks, kTaskElements,
-        kMaxTaskElements);
-    int64_t rowsPerTask = std::max<int64_t>(1, taskElements / rowLength);
+    for (int64_t extent : shape.drop_back(stored.dimensions))
+      rowCount *= extent;
+    Var rows = fuseLoops(func, vars, stored.dimensions, rank - 1);
+    int64_t rowsPerTask =
+        streamingRowsPerTask(stored.elements, rowCount, tunables);
     if (rowsPerTask < rowCount) {
       Var task(rows.name() + "_task"), inTask(rows.name() + "_in_task");
       func.split(rows, task, inTask, static_cast<int>(rowsPerTask),
@@ -735,7 +719,7 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
           .parallel(task);
     }
   }
-  if (rowLength >= vectorWidth)
+  if (stored.elements >= vectorWidth)
     func.vectorize(row, vectorWidth, TailStrategy::GuardWithIf);
 }
 
@@ -1057,4 +1041,38 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
     if (!tiledOutputs.count(output.func.name()))
       scheduleStreaming(output.func, output.shape, pipeline.channelDim,
                         vectorWidth, tunables);
+}
+
+StoredRow bnc::halide::storedRow(llvm::ArrayRef<int64_t> shape,
+                                 std::optional<int64_t> channelDim,
+                                 int64_t minElements) {
+  int rank = static_cast<int>(shape.size());
+  StoredRow row;
+  if (rank == 0)
+    return row;
+  // Dimensions counted from the innermost (0) outwards.
+  auto extent = [&](int d) { return shape[rank - 1 - d]; };
+  int channel = -1;
+  if (channelDim && *channelDim >= 0 && *channelDim < rank)
+    channel = rank - 1 - static_cast<int>(*channelDim);
+  auto isComplete = [&] {
+    if (channel >= 0)
+      return row.dimensions > channel ||
+             (row.dimensions == channel && row.elements > 1);
+    return row.elements >= minElements;
+  };
+  row.elements = extent(0);
+  row.dimensions = 1;
+  while (row.dimensions < rank && !isComplete())
+    row.elements *= extent(row.dimensions++);
+  return row;
+}
+
+int64_t bnc::halide::streamingRowsPerTask(int64_t rowElements,
+                                          int64_t rowCount,
+                                          const CpuTunables &tunables) {
+  int64_t taskElements =
+      std::clamp<int64_t>(rowElements * rowCount / tunables.streamingTasks,
+                          kTaskElements, kMaxTaskElements);
+  return std::max<int64_t>(1, taskElements / std::max<int64_t>(1, rowElements));
 }

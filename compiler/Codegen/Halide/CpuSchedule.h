@@ -11,6 +11,11 @@
 #include "compiler/Codegen/Halide/CpuTunables.h"
 #include "compiler/Codegen/Halide/Lowering.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
+#include <cstdint>
+#include <optional>
+
 namespace bnc::halide {
 
 /// Schedules `pipeline` (as `halidePipeline`, to which it may add lowering
@@ -34,6 +39,28 @@ namespace bnc::halide {
 void scheduleForCpu(LoweredPipeline &pipeline, Halide::Pipeline &halidePipeline,
                     const Halide::Target &target,
                     const CpuTunables &tunables);
+
+/// The contiguous row in which the CPU schedule stores a tensor of `shape`
+/// (MLIR order), whose channel is dimension `*channelDim` if it has one: its
+/// innermost `dimensions`, `elements` long. With a channel, the dimensions
+/// inside it (NCHW: H x W, a streaming row and a channel's run channel by
+/// channel), and the channel too where those all have extent 1 (NHWC, and
+/// NCHW with H = W = 1: the channels); without one, the innermost
+/// dimensions until the row is at least `minElements` long (the streaming
+/// schedule asks for four vectors).
+struct StoredRow {
+  int dimensions = 0;
+  int64_t elements = 1;
+};
+StoredRow storedRow(llvm::ArrayRef<int64_t> shape,
+                    std::optional<int64_t> channelDim, int64_t minElements);
+
+/// How many of `rowCount` rows of `rowElements` each the streaming schedule
+/// gives one parallel task: about `tunables.streamingTasks` tasks of 64 KiB
+/// to 4 MiB of f32, at least one row; `rowCount` or more where the rows
+/// make one task.
+int64_t streamingRowsPerTask(int64_t rowElements, int64_t rowCount,
+                             const CpuTunables &tunables);
 
 } // namespace bnc::halide
 

@@ -11,6 +11,8 @@
 
 #include "compiler/Codegen/Halide/NativeCode.h"
 
+#include "compiler/Codegen/Halide/CpuSchedule.h"
+
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
@@ -71,22 +73,15 @@ int64_t lastLevelCacheBytes() {
 constexpr int64_t kCacheLineBytes = 64;
 
 /// The elements of `output` (of `pipeline`) that the CPU schedule stores
-/// as one contiguous row (CpuSchedule.cpp: the streaming rows, and a
-/// channel's runs channel by channel): the dimensions inside the channel
-/// (NCHW: H x W), the channel too where those are all 1 (NHWC: the
-/// channels); without a channel, the innermost dimension, which a row
-/// spans at least.
+/// as one contiguous row (storedRow); without a channel, its innermost
+/// dimension, which a row spans at least.
 int64_t storedRowElements(const LoweredPipeline &pipeline,
                           const LoweredTensor &output) {
-  int64_t rank = static_cast<int64_t>(output.shape.size());
-  if (rank == 0)
-    return 1;
-  if (!pipeline.channelDim || rank != pipeline.channelRank)
-    return output.shape.back();
-  int64_t channelDim = *pipeline.channelDim, row = 1;
-  for (int64_t d = channelDim + 1; d < rank; ++d)
-    row *= output.shape[d];
-  return row == 1 ? output.shape[channelDim] : row;
+  bool hasChannel = static_cast<int64_t>(output.shape.size()) ==
+                    pipeline.channelRank;
+  return storedRow(output.shape,
+                   hasChannel ? pipeline.channelDim : std::nullopt, 1)
+      .elements;
 }
 
 /// The name of the buffer a store writes, from Halide's type-based alias
