@@ -973,7 +973,14 @@ void bnc::halide::scheduleForCpu(LoweredPipeline &pipeline,
     case FuncRole::Elementwise:
       break; // Inlined: Halide's default.
     case FuncRole::PerChannel:
+      // Once, in vectors of channels, on one thread: a few vectors, less
+      // work than waking another (measured, Zen 5, against scalar loops,
+      // six seeds, beside a control of 0.96-1.07x: 1x512x7x7 inference
+      // 0.87-1.00x, training forward 0.90-1.00x; 4x64x28x28 and
+      // 256x1024x1x1 within the control's spread).
       func.compute_root();
+      if (!vars.empty())
+        func.vectorize(vars.front(), vectorWidth, TailStrategy::GuardWithIf);
       break;
     case FuncRole::Reduction:
       // One channel per task.
