@@ -14,11 +14,15 @@
 #include "Report.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 using namespace bnc;
 using namespace bnc::bench;
@@ -120,12 +124,21 @@ bool parseOptions(int argc, char **argv, Options &options) {
     }
     return items;
   };
-  auto positive = [](const std::string &text, int &value) {
+  // `text` as a whole number from `low` to `high` into `value`; says
+  // what it needs where it is not one.
+  auto number = [](const std::string &option, const std::string &text,
+                   long low, long high, auto &value) {
     char *end = nullptr;
+    errno = 0;
     long parsed = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end || parsed < 1 || parsed > 1024)
+    if (text.empty() || *end || errno || parsed < low || parsed > high) {
+      std::fprintf(stderr,
+                   "bn-bench: %s needs a whole number from %ld to %ld, not "
+                   "'%s'\n",
+                   option.c_str(), low, high, text.c_str());
       return false;
-    value = static_cast<int>(parsed);
+    }
+    value = static_cast<std::remove_reference_t<decltype(value)>>(parsed);
     return true;
   };
   for (int i = 1; i < argc; ++i) {
@@ -160,13 +173,12 @@ bool parseOptions(int argc, char **argv, Options &options) {
     } else if (arg == "--shapes") {
       options.shapes = split(value);
     } else if (arg == "--threads") {
-      ok = positive(value, options.threads);
+      ok = number(arg, value, 1, 1024, options.threads);
     } else if (arg == "--rounds") {
-      ok = positive(value, options.rounds);
+      ok = number(arg, value, 1, 1 << 20, options.rounds);
     } else if (arg == "--seed") {
-      int seed = 0;
-      ok = positive(value, seed);
-      options.seed = static_cast<unsigned>(seed);
+      ok = number(arg, value, 0, std::numeric_limits<int32_t>::max(),
+                  options.seed);
     } else if (arg == "--variant") {
       halide::CpuTunables tunables;
       std::string error;
@@ -205,11 +217,8 @@ bool parseOptions(int argc, char **argv, Options &options) {
                    argv[i]);
       return false;
     }
-    if (!ok) {
-      std::fprintf(stderr, "bn-bench: %s needs a positive number, not '%s'\n",
-                   arg.c_str(), value.c_str());
+    if (!ok)
       return false;
-    }
   }
   if (options.layouts.empty())
     options.layouts = {Layout::Nchw, Layout::Nhwc};
