@@ -5,9 +5,12 @@
 // phases (frequency, other load) hit all of them alike, and so that no
 // contender always follows the same one (whose waking threads it would pay
 // for); each contender's time is the median of its runs. Every run starts
-// from the same cache state (CacheState), not from what the contender before
-// it left: with the leftovers, two identical kernels timed up to 1.9x apart,
-// the same way in every run of one seed (bench/RESULTS.md).
+// from the same state, not from what the contender before it left: its own
+// untimed run just before (its code, page-table entries and threads warm),
+// then the caches' data as CacheState says. With the leftovers, two
+// identical kernels timed up to 1.9x apart, the same way in every run of one
+// seed, and a 100 KB kernel after a convolution (a megabyte of weights
+// through L2) 1.5-2x slower than after another small one (bench/RESULTS.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,14 +50,16 @@ enum class CacheState {
   /// output): the contender's outputs flushed from every cache level (no
   /// dirty lines left by another) and read back, then its inputs read; all
   /// in cache as far as they fit, the inputs the last. Its code, page
-  /// tables and threads stay as any run leaves them: evicting everything
-  /// made kernels of 100 KB 3-13x slower (page walks, code, waking threads).
+  /// tables and threads are as its own run before left them: evicting
+  /// everything made kernels of 100 KB 3-13x slower (page walks, code,
+  /// waking threads), which a layer run in a loop does not pay.
   Warm,
 };
 
 /// Runs every contender twice untimed, then `rounds` timed rounds of one run
 /// each (followed by its consumer's, where it has one), each round in a new
-/// order drawn from `seed`, each run starting from `state`. False with
+/// order drawn from `seed`, each timed run after an untimed one of the same
+/// contender and then the caches prepared as `state` says. False with
 /// `error` set if a run fails.
 bool measureInterleaved(std::vector<Contender> &contenders, int rounds,
                         CacheState state, unsigned seed, std::string &error);

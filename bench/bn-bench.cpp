@@ -60,7 +60,8 @@ the last-level cache or more in rows of whole cache lines; every buffer
 64-byte aligned). Outputs are cross-checked against bnc's, then every
 contender runs in turn, each round in a new order, all writing the same
 output memory, and reports its median. Every timed run starts from the
-same caches, not from what the run before it left: its output's memory
+same state, not from what the run before it left: right after an untimed
+run of the same contender (its code and threads warm), its output's memory
 flushed and read back, then its inputs read, as a layer finds them between
 two buffers that take turns (in cache as far as they fit); a ':cold' shape
 evicts the last-level cache instead. GB/s counts 2S bytes for a forward
