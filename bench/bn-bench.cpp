@@ -94,7 +94,7 @@ options:
                    default compiled once more: an A/B of one decision in
                    one process, where a second run would differ by the
                    machine's noise. Two identical kernels in one run still
-                   differ (3.6% in the median, up to a third on the large
+                   differ (3.4% in the median, up to a third on the large
                    shapes; bench/RESULTS.md), so a difference counts where
                    it holds beyond the control's in runs of a few seeds
   --then-read      time each run together with a read of the activation it
