@@ -75,10 +75,6 @@ bool runOnce(Contender &contender, std::string &error) {
 bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
                                     int rounds, CacheState state, unsigned seed,
                                     std::string &error) {
-  for (int warmup = 0; warmup < 2; ++warmup)
-    for (Contender &contender : contenders)
-      if (!contender.compiled->run(error))
-        return false;
   std::vector<size_t> order(contenders.size());
   std::iota(order.begin(), order.end(), 0);
   std::mt19937 shuffler(seed);

@@ -56,11 +56,11 @@ enum class CacheState {
   Warm,
 };
 
-/// Runs every contender twice untimed, then `rounds` timed rounds of one run
-/// each (followed by its consumer's, where it has one), each round in a new
-/// order drawn from `seed`, each timed run after an untimed one of the same
-/// contender and then the caches prepared as `state` says. False with
-/// `error` set if a run fails.
+/// Runs `rounds` timed rounds of one run of every contender (followed by its
+/// consumer's, where it has one), each round in a new order drawn from
+/// `seed`, each timed run after an untimed one of the same contender and
+/// then the caches prepared as `state` says. False with `error` set if a
+/// run fails.
 bool measureInterleaved(std::vector<Contender> &contenders, int rounds,
                         CacheState state, unsigned seed, std::string &error);
 
