@@ -31,8 +31,8 @@ struct Record {
   std::string oneDnnBestLayout;
 };
 
-/// The records of `shape`'s measured contenders; `thenRead`: each was timed with a
-/// read of its output, one tensor more in the byte model.
+/// The records of `shape`'s measured contenders; `thenRead`: each was timed
+/// with a read of its output, one tensor more in the byte model.
 std::vector<Record> summarize(const Shape &shape,
                               const std::vector<Contender> &contenders,
                               bool thenRead);

@@ -65,6 +65,11 @@ def index(records):
     return cells, rows
 
 
+def cell(cells, shape, layout, kernel, impl="bnc"):
+    """The record of one cell of `cells` (index's), or None."""
+    return cells.get((shape, layout, kernel, impl))
+
+
 def describe(r):
     text = "%.0f%%" % r["pct_copy"]
     if "vs_onednn_best" in r:
@@ -77,9 +82,6 @@ def verdicts(records):
     detail), detail the Markdown that follows the count."""
     cells, rows = index(records)
 
-    def cell(shape, layout, kernel, impl="bnc"):
-        return cells.get((shape, layout, kernel, impl))
-
     def ratio(r):
         return r.get("vs_onednn_best", float("inf"))
 
@@ -88,7 +90,7 @@ def verdicts(records):
     def target(title, kernel, passes, large_only=False):
         met, missed = [], []
         for shape, layout in rows:
-            r = cell(shape, layout, kernel)
+            r = cell(cells, shape, layout, kernel)
             if not r or (large_only and tensor_bytes(r) < MEGABYTE):
                 continue
             (met if passes(r) else missed).append(
@@ -110,8 +112,8 @@ def verdicts(records):
 
     within, folded_total = 0, 0
     for shape, layout in rows:
-        folded, conv = cell(shape, layout, "conv_bn_folded"), cell(
-            shape, layout, "conv")
+        folded, conv = cell(cells, shape, layout, "conv_bn_folded"), cell(
+            cells, shape, layout, "conv")
         if folded and conv:
             folded_total += 1
             within += folded["median_us"] <= 1.03 * conv["median_us"]
@@ -123,7 +125,7 @@ def verdicts(records):
     for (shape, layout, kernel, impl), auto in cells.items():
         if impl != "bnc_auto":
             continue
-        mine = cell(shape, layout, kernel)
+        mine = cell(cells, shape, layout, kernel)
         if not mine:
             continue
         group = wins["conv" if kernel.startswith("conv") else "BN"]
@@ -151,18 +153,15 @@ def main():
         print("Medians of %d runs.\n" % len(runs))
     cells, rows = index(records)
 
-    def cell(shape, layout, kernel, impl="bnc"):
-        return cells.get((shape, layout, kernel, impl))
-
     print("| shape | layout | copy GB/s | " + " | ".join(COLUMNS) +
           " | conv_bn_folded / conv |")
     print("|---" * (len(COLUMNS) + 4) + "|")
     for shape, layout in rows:
-        copy = cell(shape, layout, "copy", "roofline")
+        copy = cell(cells, shape, layout, "copy", "roofline")
         out = [shape, layout, "%.1f" % copy["gbps"] if copy else "-"]
         for kernel in COLUMNS:
-            mine, auto = cell(shape, layout, kernel), cell(
-                shape, layout, kernel, "bnc_auto")
+            mine, auto = cell(cells, shape, layout, kernel), cell(
+                cells, shape, layout, kernel, "bnc_auto")
             if not mine:
                 out.append("-")
                 continue
@@ -172,8 +171,8 @@ def main():
             if auto:
                 text += " / auto %.0f%%" % auto["pct_copy"]
             out.append(text)
-        folded, conv = cell(shape, layout, "conv_bn_folded"), cell(
-            shape, layout, "conv")
+        folded, conv = cell(cells, shape, layout, "conv_bn_folded"), cell(
+            cells, shape, layout, "conv")
         out.append("%.3f" % (folded["median_us"] / conv["median_us"])
                    if folded and conv else "-")
         print("| " + " | ".join(out) + " |")
