@@ -241,10 +241,13 @@ void emitEntryPoint(const EntryPointInterface &entry,
   os << "        \"" << entry.name << "\",\n";
   os << "        &" << kernelName(names.model, entry.name) << "_argv,\n";
   os << "        {\n";
-  for (const InterfaceValue &value : entry.values)
+  for (const InterfaceValue &value : entry.values) {
     os << "            {" << kindEnum(value.kind) << ", \"" << value.name
-       << "\", " << shapeList(value.shape) << ", " << layoutEnum(value.layout)
-       << "},\n";
+       << "\", " << shapeList(value.shape) << ", " << layoutEnum(value.layout);
+    if (!value.bufferShape.empty())
+      os << ", " << shapeList(value.bufferShape);
+    os << "},\n";
+  }
   os << "        },\n        {";
   for (auto [i, counter] : llvm::enumerate(entry.counters))
     os << (i ? ", " : "") << "\"" << counter << "\"";

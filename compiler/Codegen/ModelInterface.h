@@ -51,6 +51,10 @@ struct InterfaceValue {
   std::string name;
   llvm::SmallVector<int64_t> shape;
   TensorLayout layout = TensorLayout::Plain;
+  /// The shape of the kernel's buffer for it, where the back end lowers
+  /// the tensor onto a view of fewer dimensions (the same elements, dense,
+  /// in the same order); empty where the buffer has the tensor's shape.
+  llvm::SmallVector<int64_t> bufferShape;
 };
 
 /// One public function with a `bn.mode`.

@@ -110,7 +110,7 @@ Status bnrt::call(const EntryPointSpec &entry, State &state,
           return status;
         if (Status status = checkFinite(entry, options, value, *tensor); !status)
           return status;
-        views.emplace_back(*tensor);
+        views.emplace_back(*tensor, value.bufferShape);
         break;
       }
       case ValueSpec::Kind::State: {
@@ -124,13 +124,13 @@ Status bnrt::call(const EntryPointSpec &entry, State &state,
                                ", but is " + tensor.describe());
         if (Status status = checkFinite(entry, options, value, tensor); !status)
           return status;
-        views.emplace_back(tensor);
+        views.emplace_back(tensor, value.bufferShape);
         break;
       }
       case ValueSpec::Kind::Output:
       case ValueSpec::Kind::StateUpdate:
         produced.emplace_back(value.shape, DType::F32, value.layout);
-        views.emplace_back(produced.back());
+        views.emplace_back(produced.back(), value.bufferShape);
         break;
       }
     }

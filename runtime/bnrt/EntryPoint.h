@@ -32,6 +32,9 @@ struct ValueSpec {
   std::string name;
   std::vector<int64_t> shape;
   Layout layout = Layout::Plain;
+  /// The shape of the kernel's buffer, where it views the tensor in fewer
+  /// dimensions (the same elements, in the same order); empty: `shape`.
+  std::vector<int64_t> bufferShape = {};
 };
 
 /// The `_argv` function of a Halide AOT pipeline: one pointer per buffer.

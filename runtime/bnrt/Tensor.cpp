@@ -157,10 +157,14 @@ std::string bnrt::findNonFinite(const Tensor &tensor) {
   return findNonFinite(tensor.f32(), tensor.shape());
 }
 
-BufferView::BufferView(const Tensor &tensor) : dims(tensor.shape().size()) {
+BufferView::BufferView(const Tensor &tensor, const std::vector<int64_t> &view)
+    : dims(view.empty() ? tensor.shape().size() : view.size()) {
+  const std::vector<int64_t> &shape = view.empty() ? tensor.shape() : view;
+  if (countElements(shape, tensor.dtype()) != tensor.numElements())
+    throw Error("the tensor " + tensor.describe() +
+                " cannot be viewed as a buffer of shape " + formatShape(shape));
   // Halide lists dimensions innermost first.
   int64_t stride = 1;
-  const std::vector<int64_t> &shape = tensor.shape();
   for (size_t i = 0; i < shape.size(); ++i) {
     int64_t extent = shape[shape.size() - 1 - i];
     if (extent > std::numeric_limits<int32_t>::max() ||

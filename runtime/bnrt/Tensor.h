@@ -92,7 +92,10 @@ std::string findNonFinite(const Tensor &tensor);
 /// Halide's dimension order (innermost first). The tensor must outlive it.
 class BufferView {
 public:
-  explicit BufferView(const Tensor &tensor);
+  explicit BufferView(const Tensor &tensor) : BufferView(tensor, {}) {}
+  /// The same elements as a dense buffer of `shape` (one with as many
+  /// elements as the tensor has; empty: the tensor's own shape).
+  BufferView(const Tensor &tensor, const std::vector<int64_t> &shape);
   BufferView(const BufferView &) = delete;
   BufferView &operator=(const BufferView &) = delete;
   BufferView(BufferView &&) = default;

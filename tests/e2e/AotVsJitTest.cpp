@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "basic_block.h"
+#include "bn_relu_nhwc.h"
 #include "bnrt/Checkpoint.h"
 #include "conv_bn_relu.h"
 #include "conv_bn_relu_nhwc.h"
@@ -36,8 +37,12 @@ namespace {
 constexpr double kTolerance = 1e-6;
 constexpr unsigned kSeed = 2026;
 
+/// An example model by file name, or any by its path from the source root.
 std::string modelPath(const std::string &name) {
-  return std::string(BNC_SOURCE_DIR) + "/examples/models/" + name;
+  std::string root = std::string(BNC_SOURCE_DIR) + "/";
+  return name.find('/') == std::string::npos
+             ? root + "examples/models/" + name
+             : root + name;
 }
 
 bnrt::Tensor randomTensor(std::vector<int64_t> shape, std::mt19937 &generator,
@@ -202,6 +207,22 @@ TEST(AotVsJitTest, NhwcTrainingStepAndFoldedInference) {
   expectAotMatchesJit("conv_bn_relu_nhwc.mlir", kFoldedPipeline,
                       ConvBnReluNhwc::train_step_infer_spec(),
                       ConvBnReluNhwc(3).state());
+}
+
+/// Not an example: a path from the source tree's root.
+const char *kBnReluNhwc = "tests/e2e/Inputs/bn_relu_nhwc.mlir";
+
+TEST(AotVsJitTest, InferenceOnViewsOfTheActivations) {
+  // The derived inference computes element by element: its kernel takes
+  // x and y as rows of channels, which bnrt makes of the tensors.
+  const bnrt::EntryPointSpec &infer = BnReluNhwc::train_step_infer_spec();
+  ASSERT_EQ(infer.values.front().name, "x");
+  EXPECT_EQ(infer.values.front().bufferShape, (std::vector<int64_t>{120, 20}));
+  EXPECT_EQ(infer.values.back().bufferShape, (std::vector<int64_t>{120, 20}));
+  EXPECT_TRUE(BnReluNhwc::train_step_spec().values.front().bufferShape.empty());
+  expectAotMatchesJit(kBnReluNhwc, kFusedPipeline, infer, BnReluNhwc(5).state());
+  expectAotMatchesJit(kBnReluNhwc, kFusedPipeline,
+                      BnReluNhwc::train_step_spec(), BnReluNhwc(5).state());
 }
 
 //===----------------------------------------------------------------------===//

@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 using namespace mlir;
 using namespace bnc;
@@ -285,6 +286,41 @@ const OpCase kOpCases[] = {
         %s = nn.add %r, %x : tensor<3x10xf32>
         return %s : tensor<3x10xf32>
       })mlir"},
+    // Element-wise per channel: lowered onto views of the activations
+    // (NHWC as rows of channels; a constant and a callee of the
+    // activations' shape with them), with tails in the rows and channels.
+    {"infer_relu_add_nhwc_view", R"mlir(
+      func.func @f(%x: tensor<2x3x5x20xf32>, %s: tensor<20xf32>, %o: tensor<20xf32>,
+                   %m: tensor<20xf32>, %v: tensor<20xf32>, %r: tensor<2x3x5x20xf32>)
+          -> (tensor<2x3x5x20xf32>, tensor<20xf32>) {
+        %y = bn.batch_norm_infer %x, %s, %o, %m, %v {feature_axis = -1 : i64}
+            : tensor<2x3x5x20xf32>, tensor<20xf32>
+        %k = arith.constant dense<0.25> : tensor<2x3x5x20xf32>
+        %a = arith.mulf %r, %k : tensor<2x3x5x20xf32>
+        %z = func.call @add_relu(%y, %a)
+            : (tensor<2x3x5x20xf32>, tensor<2x3x5x20xf32>) -> tensor<2x3x5x20xf32>
+        %t = arith.mulf %s, %o : tensor<20xf32>
+        return %z, %t : tensor<2x3x5x20xf32>, tensor<20xf32>
+      }
+      func.func private @add_relu(%a: tensor<2x3x5x20xf32>, %b: tensor<2x3x5x20xf32>)
+          -> tensor<2x3x5x20xf32> {
+        %s = nn.add %a, %b : tensor<2x3x5x20xf32>
+        %r = nn.relu %s : tensor<2x3x5x20xf32>
+        return %r : tensor<2x3x5x20xf32>
+      })mlir"},
+    // NCHW as N x C x (H*W); the channel first as C x (rest).
+    {"affine_nchw_view", R"mlir(
+      func.func @f(%x: tensor<3x5x4x7xf32>, %a: tensor<5xf32>, %b: tensor<5xf32>)
+          -> tensor<3x5x4x7xf32> {
+        %y = bn.affine %x, %a, %b : tensor<3x5x4x7xf32>, tensor<5xf32>
+        return %y : tensor<3x5x4x7xf32>
+      })mlir"},
+    {"affine_channel_first_view", R"mlir(
+      func.func @f(%x: tensor<6x4x3xf32>, %a: tensor<6xf32>, %b: tensor<6xf32>)
+          -> tensor<6x4x3xf32> {
+        %y = bn.affine %x, %a, %b {feature_axis = 0 : i64} : tensor<6x4x3xf32>, tensor<6xf32>
+        return %y : tensor<6x4x3xf32>
+      })mlir"},
     {"arith_math_and_constants", R"mlir(
       func.func @f(%a: tensor<4xf32>, %b: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
         %k = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
@@ -406,6 +442,121 @@ INSTANTIATE_TEST_SUITE_P(Examples, ModelTest, ::testing::ValuesIn(kModelCases),
                                   std::to_string(info.index);
                            return name;
                          });
+
+//===----------------------------------------------------------------------===//
+// The buffers' views of the activations
+//===----------------------------------------------------------------------===//
+
+/// The shapes of the buffers of @f's pipeline, inputs then outputs.
+std::vector<SmallVector<int64_t>> bufferShapes(const char *source) {
+  auto context = makeContext();
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, context.get());
+  EXPECT_TRUE(module);
+  if (!module)
+    return {};
+  FailureOr<halide::LoweredPipeline> lowered =
+      halide::lowerToHalide(module->lookupSymbol<func::FuncOp>("f"));
+  EXPECT_TRUE(succeeded(lowered));
+  if (failed(lowered))
+    return {};
+  std::vector<SmallVector<int64_t>> shapes = lowered->inputShapes;
+  for (const halide::LoweredTensor &output : lowered->outputs)
+    shapes.push_back(output.shape);
+  return shapes;
+}
+
+using Shapes = std::vector<SmallVector<int64_t>>;
+
+TEST(ActivationView, ElementwisePipelinesMergeAroundTheChannel) {
+  auto source = [](std::string_view name) {
+    for (const OpCase &op : kOpCases)
+      if (name == op.name)
+        return op.source;
+    ADD_FAILURE() << name;
+    return "";
+  };
+  EXPECT_EQ(bufferShapes(source("infer_relu_add_nhwc_view")),
+            (Shapes{{30, 20}, {20}, {20}, {20}, {20}, {30, 20}, {30, 20}, {20}}));
+  EXPECT_EQ(bufferShapes(source("affine_nchw_view")),
+            (Shapes{{3, 5, 28}, {5}, {5}, {3, 5, 28}}));
+  EXPECT_EQ(bufferShapes(source("affine_channel_first_view")),
+            (Shapes{{6, 12}, {6}, {6}, {6, 12}}));
+  // NCHW with H = W = 1: rows of channels.
+  EXPECT_EQ(bufferShapes(R"mlir(
+      func.func @f(%x: tensor<4x3x1x1xf32>, %c: tensor<3xf32>) -> tensor<4x3x1x1xf32> {
+        %y = bn.affine %x, %c, %c : tensor<4x3x1x1xf32>, tensor<3xf32>
+        return %y : tensor<4x3x1x1xf32>
+      })mlir"),
+            (Shapes{{4, 3}, {3}, {4, 3}}));
+}
+
+TEST(ActivationView, SumsLayersAndMixedChannelsKeepTheirShapes) {
+  // Sums: their runs are an image's positions.
+  EXPECT_EQ(bufferShapes(R"mlir(
+      func.func @f(%x: tensor<2x3x3x4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+        %m, %v = bn.stats %x {feature_axis = 3 : i64} : tensor<2x3x3x4xf32> -> tensor<4xf32>
+        return %m, %v : tensor<4xf32>, tensor<4xf32>
+      })mlir"),
+            (Shapes{{2, 3, 3, 4}, {4}, {4}}));
+  // A layer needs its spatial dimensions.
+  EXPECT_EQ(bufferShapes(R"mlir(
+      func.func @f(%x: tensor<1x4x4x2xf32>, %w: tensor<1x1x2x2xf32>, %c: tensor<2xf32>)
+          -> tensor<1x4x4x2xf32> {
+        %y = nn.conv2d %x, %w {layout = #nn.layout<nhwc>}
+            : tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32> -> tensor<1x4x4x2xf32>
+        %z = bn.affine %y, %c, %c {feature_axis = 3 : i64} : tensor<1x4x4x2xf32>, tensor<2xf32>
+        return %z : tensor<1x4x4x2xf32>
+      })mlir"),
+            (Shapes{{1, 4, 4, 2}, {1, 1, 2, 2}, {2}, {1, 4, 4, 2}}));
+  // Two channels of one tensor, or activations of two shapes: no one view.
+  EXPECT_EQ(bufferShapes(R"mlir(
+      func.func @f(%x: tensor<2x3x3xf32>, %c: tensor<3xf32>) -> tensor<2x3x3xf32> {
+        %y = bn.affine %x, %c, %c {feature_axis = 1 : i64} : tensor<2x3x3xf32>, tensor<3xf32>
+        %z = bn.affine %y, %c, %c {feature_axis = 2 : i64} : tensor<2x3x3xf32>, tensor<3xf32>
+        return %z : tensor<2x3x3xf32>
+      })mlir"),
+            (Shapes{{2, 3, 3}, {3}, {2, 3, 3}}));
+  EXPECT_EQ(bufferShapes(R"mlir(
+      func.func @f(%x: tensor<2x3x3xf32>, %w: tensor<4x3x3xf32>, %c: tensor<3xf32>)
+          -> (tensor<2x3x3xf32>, tensor<4x3x3xf32>) {
+        %y = bn.affine %x, %c, %c {feature_axis = 2 : i64} : tensor<2x3x3xf32>, tensor<3xf32>
+        %z = nn.relu %w : tensor<4x3x3xf32>
+        return %y, %z : tensor<2x3x3xf32>, tensor<4x3x3xf32>
+      })mlir"),
+            (Shapes{{2, 3, 3}, {4, 3, 3}, {3}, {2, 3, 3}, {4, 3, 3}}));
+}
+
+TEST(ActivationView, JitTakesBuffersOfTheTensorsShapes) {
+  auto context = makeContext();
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(R"mlir(
+      func.func @f(%x: tensor<2x2x3x4xf32>, %a: tensor<4xf32>) -> tensor<2x2x3x4xf32> {
+        %y = bn.affine %x, %a, %a {feature_axis = 3 : i64} : tensor<2x2x3x4xf32>, tensor<4xf32>
+        return %y : tensor<2x2x3x4xf32>
+      })mlir",
+                                                             context.get());
+  ASSERT_TRUE(module);
+  FailureOr<halide::LoweredPipeline> lowered =
+      halide::lowerToHalide(module->lookupSymbol<func::FuncOp>("f"));
+  ASSERT_TRUE(succeeded(lowered));
+  std::string error;
+  halide::JitPipeline jit(std::move(*lowered), error);
+  ASSERT_TRUE(jit.valid()) << error;
+  std::vector<float> x(48), a = {1.0f, 2.0f, 3.0f, 4.0f}, y(48);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<float>(i);
+  Halide::Buffer<float> xs(x.data(), {4, 3, 2, 2}), as(a.data(), {4}),
+      ys(y.data(), {4, 3, 2, 2});
+  ASSERT_TRUE(jit.run({xs, as}, {ys}, error)) << error;
+  for (size_t i = 0; i < y.size(); ++i)
+    ASSERT_EQ(y[i], x[i] * a[i % 4] + a[i % 4]) << i;
+  // A buffer of the view's shape, or of another, is refused.
+  Halide::Buffer<float> flat(y.data(), {4, 12});
+  EXPECT_FALSE(jit.run({xs, as}, {flat}, error));
+  EXPECT_NE(error.find("output #0 of @f must be a dense buffer of shape "
+                       "[2, 2, 3, 4]"),
+            std::string::npos)
+      << error;
+}
 
 //===----------------------------------------------------------------------===//
 // Numbers worked out by hand, and statistics that must not lose precision

@@ -71,6 +71,19 @@ TEST(TensorTest, ViewListsDimensionsInnermostFirst) {
   EXPECT_EQ(buffer->type.bits, 32);
 }
 
+TEST(TensorTest, ViewOfFewerDimensionsCoversTheSameElements) {
+  Tensor tensor({2, 3, 5, 4}, DType::F32, Layout::NHWC);
+  BufferView view(tensor, {30, 4});
+  halide_buffer_t *buffer = view.get();
+  ASSERT_EQ(buffer->dimensions, 2);
+  EXPECT_EQ(buffer->dim[0].extent, 4);
+  EXPECT_EQ(buffer->dim[0].stride, 1);
+  EXPECT_EQ(buffer->dim[1].extent, 30);
+  EXPECT_EQ(buffer->dim[1].stride, 4);
+  EXPECT_EQ(buffer->host, tensor.data());
+  EXPECT_THROW(BufferView(tensor, {30, 5}), Error);
+}
+
 TEST(StateTest, StartsAtPyTorchDefaults) {
   State state(bnSpec(), /*seed=*/5);
   EXPECT_EQ(state.names(),

@@ -38,30 +38,47 @@ FailureOr<Halide::Target> parseTarget(ModuleOp module,
   return target;
 }
 
+/// Lowers every entry point of `model`, and notes in it the shapes of the
+/// kernels' buffers that view their tensors (Lowering.h).
+FailureOr<std::vector<LoweredPipeline>>
+lowerEntryPoints(ModuleOp module, ModelInterface &model) {
+  std::vector<LoweredPipeline> pipelines;
+  for (EntryPointInterface &entry : model.entryPoints) {
+    FailureOr<LoweredPipeline> lowered =
+        lowerToHalide(module.lookupSymbol<func::FuncOp>(entry.name));
+    if (failed(lowered))
+      return failure();
+    // The values are the pipeline's buffers in order: inputs, then outputs.
+    std::vector<llvm::SmallVector<int64_t>> bufferShapes = lowered->inputShapes;
+    for (const LoweredTensor &output : lowered->outputs)
+      bufferShapes.push_back(output.shape);
+    for (auto [value, shape] : llvm::zip(entry.values, bufferShapes))
+      if (value.shape != shape)
+        value.bufferShape = shape;
+    pipelines.push_back(std::move(*lowered));
+  }
+  return pipelines;
+}
+
 /// The kernels of every entry point, one Halide module each, for `target`.
 FailureOr<std::vector<NativeKernel>>
-compileEntryPoints(ModuleOp module, const ModelInterface &model,
+compileEntryPoints(ModuleOp module, std::vector<LoweredPipeline> &pipelines,
                    const std::string &modelName, const Halide::Target &target,
                    const AotOptions &options) {
   std::vector<NativeKernel> kernels;
-  for (const EntryPointInterface &entry : model.entryPoints) {
-    auto func = module.lookupSymbol<func::FuncOp>(entry.name);
-    FailureOr<LoweredPipeline> lowered = lowerToHalide(func);
-    if (failed(lowered))
-      return failure();
-    Halide::Pipeline pipeline = lowered->pipeline();
+  for (LoweredPipeline &lowered : pipelines) {
+    Halide::Pipeline pipeline = lowered.pipeline();
     std::string error;
-    if (!schedulePipeline(*lowered, pipeline, target, options.schedule,
-                          error)) {
-      func.emitError(error);
+    if (!schedulePipeline(lowered, pipeline, target, options.schedule, error)) {
+      module.lookupSymbol<func::FuncOp>(lowered.name).emitError(error);
       return failure();
     }
-    std::vector<Halide::Argument> arguments(lowered->inputs.begin(),
-                                            lowered->inputs.end());
+    std::vector<Halide::Argument> arguments(lowered.inputs.begin(),
+                                            lowered.inputs.end());
     kernels.push_back(
-        {pipeline.compile_to_module(arguments,
-                                    kernelName(modelName, entry.name), target),
-         nonTemporalOutputs(*lowered, options.schedule.cpu)});
+        {pipeline.compile_to_module(
+             arguments, kernelName(modelName, lowered.name), target),
+         nonTemporalOutputs(lowered, options.schedule.cpu)});
   }
   return kernels;
 }
@@ -78,7 +95,16 @@ LogicalResult bnc::halide::compileAheadOfTime(ModuleOp module,
   if (failed(target))
     return failure();
 
-  // The wrapper first: it checks that every name can be a C++ name.
+  // Lowered first, for the buffers' shapes; then the wrapper, which checks
+  // that every name can be a C++ name, before anything is compiled.
+  FailureOr<std::vector<LoweredPipeline>> pipelines;
+  try {
+    pipelines = lowerEntryPoints(module, *model);
+  } catch (const Halide::Error &e) {
+    return module.emitError("Halide could not lower the model: ") << e.what();
+  }
+  if (failed(pipelines))
+    return failure();
   std::string wrapper, error;
   llvm::raw_string_ostream wrapperText(wrapper);
   if (!emitCppWrapper(*model, {modelName, modelName + ".halide.h"}, wrapperText,
@@ -93,8 +119,8 @@ LogicalResult bnc::halide::compileAheadOfTime(ModuleOp module,
   Halide::Target kernelTarget =
       native ? target->with_feature(Halide::Target::NoRuntime) : *target;
   try {
-    FailureOr<std::vector<NativeKernel>> kernels =
-        compileEntryPoints(module, *model, modelName, kernelTarget, options);
+    FailureOr<std::vector<NativeKernel>> kernels = compileEntryPoints(
+        module, *pipelines, modelName, kernelTarget, options);
     if (failed(kernels))
       return failure();
     std::vector<Halide::Module> modules;

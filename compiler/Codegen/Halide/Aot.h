@@ -4,7 +4,10 @@
 // point of a module becomes a Halide pipeline, all of them one static
 // library with Halide's C header, plus the C++ wrapper class (CppWrapper.h)
 // that apps include. Apps need that, bnrt and HalideRuntime.h: no MLIR, no
-// libHalide.
+// libHalide. A kernel's buffer may view its tensor in fewer dimensions
+// (LoweredPipeline in Lowering.h); the class's spec lists those shapes
+// (bnrt::ValueSpec::bufferShape), and bnrt passes the tensors so. Whoever
+// calls the kernels of PREFIX.halide.h directly passes buffers of them.
 //
 //===----------------------------------------------------------------------===//
 

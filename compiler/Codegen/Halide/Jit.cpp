@@ -22,8 +22,30 @@ using namespace bnc::halide;
 
 namespace {
 
-std::vector<int> halideExtents(const std::vector<int64_t> &shape) {
+std::vector<int> halideExtents(llvm::ArrayRef<int64_t> shape) {
   return std::vector<int>(shape.rbegin(), shape.rend());
+}
+
+/// Halide's dimensions (innermost first) of a dense buffer of `shape`.
+std::vector<halide_dimension_t> denseDims(llvm::ArrayRef<int64_t> shape) {
+  std::vector<halide_dimension_t> dims;
+  int32_t stride = 1;
+  for (int64_t extent : llvm::reverse(shape)) {
+    dims.emplace_back(0, static_cast<int32_t>(extent), stride);
+    stride *= static_cast<int32_t>(extent);
+  }
+  return dims;
+}
+
+/// Whether `buffer` is dense with exactly the dimensions `dims`.
+bool hasDims(const halide_buffer_t &buffer,
+             const std::vector<halide_dimension_t> &dims) {
+  if (buffer.dimensions != static_cast<int32_t>(dims.size()))
+    return false;
+  for (size_t d = 0; d < dims.size(); ++d)
+    if (buffer.dim[d] != dims[d])
+      return false;
+  return true;
 }
 
 /// The messages of Halide's runtime since they were last taken.
@@ -179,16 +201,20 @@ JitKernel::JitKernel(Halide::Pipeline pipeline,
 bool JitKernel::run(const std::vector<Halide::Buffer<float>> &inputs,
                     const std::vector<Halide::Buffer<float>> &outputs,
                     std::string &error) {
-  if (!entry) {
-    error = "@" + name + " was not compiled";
-    return false;
-  }
   // Halide's argv convention: the inputs, then the outputs.
   std::vector<void *> arguments;
   for (const Halide::Buffer<float> &buffer : inputs)
     arguments.push_back(const_cast<halide_buffer_t *>(buffer.raw_buffer()));
   for (const Halide::Buffer<float> &buffer : outputs)
     arguments.push_back(const_cast<halide_buffer_t *>(buffer.raw_buffer()));
+  return run(arguments, error);
+}
+
+bool JitKernel::run(std::vector<void *> &arguments, std::string &error) {
+  if (!entry) {
+    error = "@" + name + " was not compiled";
+    return false;
+  }
   if (int status = entry(arguments.data())) {
     error = "running @" + name + " failed (Halide error " +
             std::to_string(status) + ")";
@@ -212,6 +238,17 @@ JitPipeline::JitPipeline(LoweredPipeline loweredPipeline, std::string &error,
                                             lowered.inputs.end());
     kernel = JitKernel(pipeline, arguments, lowered.name,
                        nonTemporalOutputs(lowered, config.cpu), error);
+    for (auto [buffer, tensor] :
+         llvm::zip(lowered.inputShapes, lowered.inputTensorShapes)) {
+      bufferDims.push_back(denseDims(buffer));
+      tensorDims.push_back(denseDims(tensor));
+    }
+    for (auto [buffer, tensor] :
+         llvm::zip(lowered.outputs, lowered.outputTensorShapes)) {
+      bufferDims.push_back(denseDims(buffer.shape));
+      tensorDims.push_back(denseDims(tensor));
+    }
+    buffers.resize(bufferDims.size());
   } catch (const Halide::Error &e) {
     error = "Halide could not compile @" + lowered.name + ": " + e.what();
   }
@@ -225,9 +262,10 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
             std::to_string(inputs.size()) + " were given";
     return false;
   }
+  // The kernel's buffers, in the tensors' memory.
   std::vector<Halide::Buffer<float>> inputBuffers;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    llvm::ArrayRef<int64_t> expected = lowered.inputShapes[i];
+    llvm::ArrayRef<int64_t> expected = lowered.inputTensorShapes[i];
     if (llvm::ArrayRef<int64_t>(inputs[i].shape) != expected) {
       error = "input #" + std::to_string(i) + " of @" + lowered.name +
               " must have shape " + formatShape(expected) + ", but has " +
@@ -236,20 +274,21 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
     }
     // Halide only reads its inputs; the buffer wraps the caller's memory.
     inputBuffers.emplace_back(const_cast<float *>(inputs[i].data.data()),
-                              halideExtents(inputs[i].shape));
+                              halideExtents(lowered.inputShapes[i]));
   }
 
   outputs.clear();
   std::vector<Halide::Buffer<float>> outputBuffers;
-  for (const LoweredTensor &output : lowered.outputs) {
+  for (auto [output, shape] :
+       llvm::zip(lowered.outputs, lowered.outputTensorShapes)) {
     HostTensor tensor;
-    tensor.shape.assign(output.shape.begin(), output.shape.end());
+    tensor.shape.assign(shape.begin(), shape.end());
     tensor.data.resize(output.elements());
     outputs.push_back(std::move(tensor));
+    outputBuffers.emplace_back(outputs.back().data.data(),
+                               halideExtents(output.shape));
   }
-  for (HostTensor &tensor : outputs)
-    outputBuffers.emplace_back(tensor.data.data(), halideExtents(tensor.shape));
-  return run(inputBuffers, outputBuffers, error);
+  return kernel.run(inputBuffers, outputBuffers, error);
 }
 
 bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
@@ -264,5 +303,27 @@ bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
             std::to_string(outputs.size());
     return false;
   }
-  return kernel.run(inputs, outputs, error);
+  // Each tensor as its kernel's buffer: a copy of the caller's with the
+  // buffer's dimensions, the same memory.
+  std::vector<void *> arguments;
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    bool isInput = i < inputs.size();
+    const halide_buffer_t &given =
+        *(isInput ? inputs[i] : outputs[i - inputs.size()]).raw_buffer();
+    llvm::ArrayRef<int64_t> shape =
+        isInput ? lowered.inputTensorShapes[i]
+                : lowered.outputTensorShapes[i - inputs.size()];
+    if (!hasDims(given, tensorDims[i])) {
+      error = std::string(isInput ? "input" : "output") + " #" +
+              std::to_string(isInput ? i : i - inputs.size()) + " of @" +
+              lowered.name + " must be a dense buffer of shape " +
+              formatShape(shape);
+      return false;
+    }
+    buffers[i] = given;
+    buffers[i].dimensions = static_cast<int32_t>(bufferDims[i].size());
+    buffers[i].dim = bufferDims[i].data();
+    arguments.push_back(&buffers[i]);
+  }
+  return kernel.run(arguments, error);
 }

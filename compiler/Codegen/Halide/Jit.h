@@ -44,6 +44,8 @@ public:
   bool run(const std::vector<Halide::Buffer<float>> &inputs,
            const std::vector<Halide::Buffer<float>> &outputs,
            std::string &error);
+  /// The same, on Halide's argv: the inputs' buffers, then the outputs'.
+  bool run(std::vector<void *> &arguments, std::string &error);
 
 private:
   std::string name;
@@ -67,9 +69,10 @@ public:
   bool run(const std::vector<HostTensor> &inputs,
            std::vector<HostTensor> &outputs, std::string &error);
 
-  /// Runs on caller-owned buffers, one per input and output in order, each of
-  /// the declared shape: no copies, what benchmarks time. Returns false with
-  /// `error` set on a Halide run-time error.
+  /// Runs on caller-owned buffers, one per input and output in order, each
+  /// dense with its tensor's shape (the kernel sees them through its views,
+  /// Lowering.h): no copies, what benchmarks time. Returns false with
+  /// `error` set on a buffer of another shape or a Halide run-time error.
   bool run(const std::vector<Halide::Buffer<float>> &inputs,
            const std::vector<Halide::Buffer<float>> &outputs,
            std::string &error);
@@ -77,6 +80,11 @@ public:
 private:
   LoweredPipeline lowered;
   JitKernel kernel;
+  /// Per input and output, the dimensions of its tensor and of the
+  /// kernel's buffer, and room for the buffer itself (made on every run
+  /// from the caller's).
+  std::vector<std::vector<halide_dimension_t>> tensorDims, bufferDims;
+  std::vector<halide_buffer_t> buffers;
 };
 
 } // namespace bnc::halide

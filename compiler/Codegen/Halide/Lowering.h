@@ -5,7 +5,9 @@
 // the schedule's business (CpuSchedule.h).
 //
 // A tensor<d0 x ... x dn> becomes a Halide Func over (xn, ..., x0): Halide
-// lists dimensions innermost first, MLIR outermost first.
+// lists dimensions innermost first, MLIR outermost first. Where a pipeline
+// computes element by element per channel, its activations become Funcs
+// over a view of fewer dimensions instead (LoweredPipeline).
 //
 // This header includes Halide.h: include it only where Halide is used.
 //
@@ -62,11 +64,21 @@ enum class FuncRole {
 
 /// One entry point as a Halide pipeline: inputs in argument order, outputs
 /// in result order, and every Func made on the way with its role.
+///
+/// A buffer of the pipeline may be a view of its tensor: the same elements,
+/// dense in the same order, in fewer dimensions. A pipeline that computes
+/// element by element per channel (no sums, no layers) merges the
+/// dimensions on either side of the channel (NHWC N x H x W x C as
+/// (N*H*W) x C) so that its rows loop without division (Lowering.cpp).
+/// `inputShapes` and the outputs' `shape` are the buffers' shapes, which
+/// the kernel's callers pass; the tensor shapes are what its users see.
 struct LoweredPipeline {
   std::string name;
   std::vector<Halide::ImageParam> inputs;
   std::vector<llvm::SmallVector<int64_t>> inputShapes;
   std::vector<LoweredTensor> outputs;
+  std::vector<llvm::SmallVector<int64_t>> inputTensorShapes;
+  std::vector<llvm::SmallVector<int64_t>> outputTensorShapes;
   std::vector<std::pair<Halide::Func, FuncRole>> funcs;
   /// Set when a kernel asks for Halide's autoscheduler (#bn.schedule<auto>).
   bool autoSchedule = false;
