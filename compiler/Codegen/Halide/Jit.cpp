@@ -238,16 +238,20 @@ JitPipeline::JitPipeline(LoweredPipeline loweredPipeline, std::string &error,
                                             lowered.inputs.end());
     kernel = JitKernel(pipeline, arguments, lowered.name,
                        nonTemporalOutputs(lowered, config.cpu), error);
-    for (auto [buffer, tensor] :
-         llvm::zip(lowered.inputShapes, lowered.inputTensorShapes)) {
-      bufferDims.push_back(denseDims(buffer));
+    // Only buffers that view their tensors are remade on every run; the
+    // rest are the caller's, which Halide checks itself.
+    auto noteBuffer = [&](llvm::ArrayRef<int64_t> buffer,
+                          llvm::ArrayRef<int64_t> tensor) {
       tensorDims.push_back(denseDims(tensor));
-    }
+      bufferDims.push_back(buffer == tensor ? std::vector<halide_dimension_t>()
+                                            : denseDims(buffer));
+    };
     for (auto [buffer, tensor] :
-         llvm::zip(lowered.outputs, lowered.outputTensorShapes)) {
-      bufferDims.push_back(denseDims(buffer.shape));
-      tensorDims.push_back(denseDims(tensor));
-    }
+         llvm::zip(lowered.inputShapes, lowered.inputTensorShapes))
+      noteBuffer(buffer, tensor);
+    for (auto [output, tensor] :
+         llvm::zip(lowered.outputs, lowered.outputTensorShapes))
+      noteBuffer(output.shape, tensor);
     buffers.resize(bufferDims.size());
   } catch (const Halide::Error &e) {
     error = "Halide could not compile @" + lowered.name + ": " + e.what();
@@ -303,13 +307,18 @@ bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
             std::to_string(outputs.size());
     return false;
   }
-  // Each tensor as its kernel's buffer: a copy of the caller's with the
-  // buffer's dimensions, the same memory.
+  // Each tensor as its kernel's buffer: the caller's, or where the buffer
+  // views the tensor, a copy of it with the buffer's dimensions.
   std::vector<void *> arguments;
+  arguments.reserve(buffers.size());
   for (size_t i = 0; i < buffers.size(); ++i) {
     bool isInput = i < inputs.size();
     const halide_buffer_t &given =
         *(isInput ? inputs[i] : outputs[i - inputs.size()]).raw_buffer();
+    if (bufferDims[i].empty()) {
+      arguments.push_back(const_cast<halide_buffer_t *>(&given));
+      continue;
+    }
     llvm::ArrayRef<int64_t> shape =
         isInput ? lowered.inputTensorShapes[i]
                 : lowered.outputTensorShapes[i - inputs.size()];
