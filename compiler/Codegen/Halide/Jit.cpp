@@ -252,7 +252,6 @@ JitPipeline::JitPipeline(LoweredPipeline loweredPipeline, std::string &error,
     for (auto [output, tensor] :
          llvm::zip(lowered.outputs, lowered.outputTensorShapes))
       noteBuffer(output.shape, tensor);
-    buffers.resize(bufferDims.size());
   } catch (const Halide::Error &e) {
     error = "Halide could not compile @" + lowered.name + ": " + e.what();
   }
@@ -309,9 +308,11 @@ bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
   }
   // Each tensor as its kernel's buffer: the caller's, or where the buffer
   // views the tensor, a copy of it with the buffer's dimensions.
+  // (On the stack, not in the JitPipeline: runs may overlap.)
+  llvm::SmallVector<halide_buffer_t, 8> views(bufferDims.size());
   std::vector<void *> arguments;
-  arguments.reserve(buffers.size());
-  for (size_t i = 0; i < buffers.size(); ++i) {
+  arguments.reserve(views.size());
+  for (size_t i = 0; i < views.size(); ++i) {
     bool isInput = i < inputs.size();
     const halide_buffer_t &given =
         *(isInput ? inputs[i] : outputs[i - inputs.size()]).raw_buffer();
@@ -329,10 +330,10 @@ bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
               formatShape(shape);
       return false;
     }
-    buffers[i] = given;
-    buffers[i].dimensions = static_cast<int32_t>(bufferDims[i].size());
-    buffers[i].dim = bufferDims[i].data();
-    arguments.push_back(&buffers[i]);
+    views[i] = given;
+    views[i].dimensions = static_cast<int32_t>(bufferDims[i].size());
+    views[i].dim = bufferDims[i].data();
+    arguments.push_back(&views[i]);
   }
   return kernel.run(arguments, error);
 }

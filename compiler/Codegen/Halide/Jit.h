@@ -81,10 +81,9 @@ private:
   LoweredPipeline lowered;
   JitKernel kernel;
   /// Per input and output, the dimensions of its tensor and of the
-  /// kernel's buffer (none where they are the tensor's), and room for the
-  /// buffer itself (made on every run from the caller's).
+  /// kernel's buffer (none where they are the tensor's: the caller's
+  /// buffer is passed as it is).
   std::vector<std::vector<halide_dimension_t>> tensorDims, bufferDims;
-  std::vector<halide_buffer_t> buffers;
 };
 
 } // namespace bnc::halide
