@@ -459,10 +459,7 @@ std::vector<SmallVector<int64_t>> bufferShapes(const char *source) {
   EXPECT_TRUE(succeeded(lowered));
   if (failed(lowered))
     return {};
-  std::vector<SmallVector<int64_t>> shapes = lowered->inputShapes;
-  for (const halide::LoweredTensor &output : lowered->outputs)
-    shapes.push_back(output.shape);
-  return shapes;
+  return lowered->bufferShapes();
 }
 
 using Shapes = std::vector<SmallVector<int64_t>>;

@@ -49,10 +49,7 @@ lowerEntryPoints(ModuleOp module, ModelInterface &model) {
     if (failed(lowered))
       return failure();
     // The values are the pipeline's buffers in order: inputs, then outputs.
-    std::vector<llvm::SmallVector<int64_t>> bufferShapes = lowered->inputShapes;
-    for (const LoweredTensor &output : lowered->outputs)
-      bufferShapes.push_back(output.shape);
-    for (auto [value, shape] : llvm::zip(entry.values, bufferShapes))
+    for (auto [value, shape] : llvm::zip(entry.values, lowered->bufferShapes()))
       if (value.shape != shape)
         value.bufferShape = shape;
     pipelines.push_back(std::move(*lowered));

@@ -240,18 +240,14 @@ JitPipeline::JitPipeline(LoweredPipeline loweredPipeline, std::string &error,
                        nonTemporalOutputs(lowered, config.cpu), error);
     // Only buffers that view their tensors are remade on every run; the
     // rest are the caller's, which Halide checks itself.
-    auto noteBuffer = [&](llvm::ArrayRef<int64_t> buffer,
-                          llvm::ArrayRef<int64_t> tensor) {
-      tensorDims.push_back(denseDims(tensor));
-      bufferDims.push_back(buffer == tensor ? std::vector<halide_dimension_t>()
-                                            : denseDims(buffer));
-    };
     for (auto [buffer, tensor] :
-         llvm::zip(lowered.inputShapes, lowered.inputTensorShapes))
-      noteBuffer(buffer, tensor);
-    for (auto [output, tensor] :
-         llvm::zip(lowered.outputs, lowered.outputTensorShapes))
-      noteBuffer(output.shape, tensor);
+         llvm::zip(lowered.bufferShapes(), lowered.tensorShapes)) {
+      bool isView = buffer != tensor;
+      tensorDims.push_back(isView ? denseDims(tensor)
+                                  : std::vector<halide_dimension_t>());
+      bufferDims.push_back(isView ? denseDims(buffer)
+                                  : std::vector<halide_dimension_t>());
+    }
   } catch (const Halide::Error &e) {
     error = "Halide could not compile @" + lowered.name + ": " + e.what();
   }
@@ -268,7 +264,7 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
   // The kernel's buffers, in the tensors' memory.
   std::vector<Halide::Buffer<float>> inputBuffers;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    llvm::ArrayRef<int64_t> expected = lowered.inputTensorShapes[i];
+    llvm::ArrayRef<int64_t> expected = lowered.tensorShapes[i];
     if (llvm::ArrayRef<int64_t>(inputs[i].shape) != expected) {
       error = "input #" + std::to_string(i) + " of @" + lowered.name +
               " must have shape " + formatShape(expected) + ", but has " +
@@ -283,7 +279,8 @@ bool JitPipeline::run(const std::vector<HostTensor> &inputs,
   outputs.clear();
   std::vector<Halide::Buffer<float>> outputBuffers;
   for (auto [output, shape] :
-       llvm::zip(lowered.outputs, lowered.outputTensorShapes)) {
+       llvm::zip(lowered.outputs, llvm::ArrayRef(lowered.tensorShapes)
+                                      .drop_front(lowered.inputs.size()))) {
     HostTensor tensor;
     tensor.shape.assign(shape.begin(), shape.end());
     tensor.data.resize(output.elements());
@@ -320,14 +317,11 @@ bool JitPipeline::run(const std::vector<Halide::Buffer<float>> &inputs,
       arguments.push_back(const_cast<halide_buffer_t *>(&given));
       continue;
     }
-    llvm::ArrayRef<int64_t> shape =
-        isInput ? lowered.inputTensorShapes[i]
-                : lowered.outputTensorShapes[i - inputs.size()];
     if (!hasDims(given, tensorDims[i])) {
       error = std::string(isInput ? "input" : "output") + " #" +
               std::to_string(isInput ? i : i - inputs.size()) + " of @" +
               lowered.name + " must be a dense buffer of shape " +
-              formatShape(shape);
+              formatShape(lowered.tensorShapes[i]);
       return false;
     }
     views[i] = given;

@@ -80,9 +80,9 @@ public:
 private:
   LoweredPipeline lowered;
   JitKernel kernel;
-  /// Per input and output, the dimensions of its tensor and of the
-  /// kernel's buffer (none where they are the tensor's: the caller's
-  /// buffer is passed as it is).
+  /// Per input and output, where the kernel's buffer views its tensor, the
+  /// dimensions of both (none elsewhere: the caller's buffer is passed as
+  /// it is).
   std::vector<std::vector<halide_dimension_t>> tensorDims, bufferDims;
 };
 

@@ -37,6 +37,13 @@ Halide::Pipeline LoweredPipeline::pipeline() const {
   return Halide::Pipeline(funcs);
 }
 
+std::vector<llvm::SmallVector<int64_t>> LoweredPipeline::bufferShapes() const {
+  std::vector<llvm::SmallVector<int64_t>> shapes = inputShapes;
+  for (const LoweredTensor &output : outputs)
+    shapes.push_back(output.shape);
+  return shapes;
+}
+
 bool LoweredPipeline::has(FuncRole role) const {
   return llvm::any_of(funcs, [&](const auto &entry) { return entry.second == role; });
 }
@@ -103,14 +110,16 @@ struct ActivationView {
   SmallVector<int64_t> shape;       // the view's
   int64_t viewChannelDim;
 
-  /// How a tensor of `sizes` is lowered: the view of the activations, any
-  /// other tensor as it is.
-  SmallVector<int64_t> of(ArrayRef<int64_t> sizes) const {
-    return sizes == ArrayRef<int64_t>(tensorShape)
-               ? shape
-               : SmallVector<int64_t>(sizes);
-  }
 };
+
+/// How a tensor of `sizes` is lowered: as `view` of the activations where
+/// it is one, any other tensor as it is.
+SmallVector<int64_t> loweredShape(const std::optional<ActivationView> &view,
+                                  ArrayRef<int64_t> sizes) {
+  return view && sizes == ArrayRef<int64_t>(view->tensorShape)
+             ? view->shape
+             : SmallVector<int64_t>(sizes);
+}
 
 /// Ops that compute element by element, or per channel from per-channel
 /// values, and the structure around them.
@@ -288,8 +297,7 @@ private:
 
   /// The shape a tensor of `type` is lowered with (ActivationView).
   SmallVector<int64_t> loweredShape(ShapedType type) const {
-    return view ? view->of(type.getShape())
-                : SmallVector<int64_t>(type.getShape());
+    return ::loweredShape(view, type.getShape());
   }
   /// The channel of a per-channel op over `x`, in x's lowered shape.
   int64_t loweredChannelDim(Value x, int64_t channelDim) const {
@@ -938,22 +946,19 @@ FailureOr<LoweredPipeline> bnc::halide::lowerToHalide(func::FuncOp func) {
   LoweredPipeline pipeline;
   pipeline.name = func.getName().str();
   std::optional<ActivationView> view = activationView(func);
-  auto lowered = [&](ArrayRef<int64_t> shape) {
-    return view ? view->of(shape) : SmallVector<int64_t>(shape);
-  };
   SmallVector<LoweredTensor> arguments;
   for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
     FailureOr<SmallVector<int64_t>> tensorShape =
         staticShape(func, type, "argument #" + Twine(index));
     if (failed(tensorShape))
       return failure();
-    SmallVector<int64_t> shape = lowered(*tensorShape);
+    SmallVector<int64_t> shape = loweredShape(view, *tensorShape);
     Halide::ImageParam param(Halide::Float(32), static_cast<int>(shape.size()),
                              "arg" + std::to_string(index));
     declareDense(param, shape);
     pipeline.inputs.push_back(param);
     pipeline.inputShapes.push_back(shape);
-    pipeline.inputTensorShapes.push_back(*tensorShape);
+    pipeline.tensorShapes.push_back(*tensorShape);
     std::vector<Var> vars = makeVars(shape.size());
     Func input("input" + std::to_string(index));
     input(innermostFirst(ArrayRef<Var>(vars))) =
@@ -970,7 +975,7 @@ FailureOr<LoweredPipeline> bnc::halide::lowerToHalide(func::FuncOp func) {
         staticShape(func, type, "result #" + Twine(index));
     if (failed(tensorShape))
       return failure();
-    pipeline.outputTensorShapes.push_back(*tensorShape);
+    pipeline.tensorShapes.push_back(*tensorShape);
   }
   for (auto [index, result] : llvm::enumerate(results)) {
     // A Func of its own per output, even where an entry point returns an

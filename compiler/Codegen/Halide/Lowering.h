@@ -71,14 +71,14 @@ enum class FuncRole {
 /// dimensions on either side of the channel (NHWC N x H x W x C as
 /// (N*H*W) x C) so that its rows loop without division (Lowering.cpp).
 /// `inputShapes` and the outputs' `shape` are the buffers' shapes, which
-/// the kernel's callers pass; the tensor shapes are what its users see.
+/// the kernel's callers pass; `tensorShapes` are what its users see.
 struct LoweredPipeline {
   std::string name;
   std::vector<Halide::ImageParam> inputs;
   std::vector<llvm::SmallVector<int64_t>> inputShapes;
   std::vector<LoweredTensor> outputs;
-  std::vector<llvm::SmallVector<int64_t>> inputTensorShapes;
-  std::vector<llvm::SmallVector<int64_t>> outputTensorShapes;
+  /// Each input's tensor shape, then each output's: Halide's argument order.
+  std::vector<llvm::SmallVector<int64_t>> tensorShapes;
   std::vector<std::pair<Halide::Func, FuncRole>> funcs;
   /// Set when a kernel asks for Halide's autoscheduler (#bn.schedule<auto>).
   bool autoSchedule = false;
@@ -106,6 +106,8 @@ struct LoweredPipeline {
   std::vector<LoweredTensor> layers;
 
   Halide::Pipeline pipeline() const;
+  /// Each input's buffer shape, then each output's: Halide's argument order.
+  std::vector<llvm::SmallVector<int64_t>> bufferShapes() const;
   /// Whether some Func has `role`. A pipeline with per-channel sums
   /// (statistics, gradients) and without layers is separable per channel:
   /// each channel can be computed start to finish on its own, while its
