@@ -170,6 +170,10 @@ public:
   const Floats &output() const override { return *activation; }
   std::vector<Span> inputSpans() const override { return spansOf(inputs); }
   std::vector<Span> outputSpans() const override { return spansOf(outputs); }
+  bool runOnItsThreads(int threads, const std::function<void(int)> &work,
+                       std::string &error) override {
+    return halide::JitKernel::runOnEveryThread(threads, work, error);
+  }
 
 protected:
   /// Wraps `data` (an activation of the workload, or a per-channel vector)

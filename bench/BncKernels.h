@@ -16,6 +16,7 @@
 #include "compiler/Codegen/Halide/CpuTunables.h"
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,13 @@ public:
   virtual std::vector<Span> inputSpans() const = 0;
   /// The memory it writes.
   virtual std::vector<Span> outputSpans() const = 0;
+  /// Runs `work(0)` .. `work(threads - 1)` at once on `threads` threads of
+  /// the pool it runs on (Halide's, or OpenMP's for oneDNN), the caller's
+  /// among them, one each; they stay awake for a run right after. False
+  /// with `error` set if it cannot.
+  virtual bool runOnItsThreads(int threads,
+                               const std::function<void(int)> &work,
+                               std::string &error) = 0;
 };
 
 /// Compiles bnc's kernels. Owns the MLIR context they are parsed in.

@@ -20,20 +20,24 @@ using namespace bnc::bench;
 
 namespace {
 
-/// Reads twice the last-level cache (32 MiB on the machine bn-bench was
-/// written for), so whatever a kernel reads next comes from DRAM. Reads,
-/// not writes: lines written here would be written back to memory during
-/// the kernel that evicts them.
-void evictCaches() {
-  static const std::vector<int64_t> buffer((64 << 20) / sizeof(int64_t), 1);
-  int64_t sum = 0;
-  for (int64_t value : buffer)
-    sum += value;
-  volatile int64_t sink = sum;
-  (void)sink;
-}
-
 constexpr size_t kCacheLine = 64;
+
+/// Share `share` of `shares` of `spans`: the share-th of as many
+/// consecutive parts of each span (whole cache lines), as a layer whose
+/// threads split its output so leaves it in their caches.
+std::vector<Span> shareOf(const std::vector<Span> &spans, int share,
+                          int shares) {
+  std::vector<Span> parts;
+  for (const Span &span : spans) {
+    size_t lines = (span.bytes + kCacheLine - 1) / kCacheLine;
+    size_t begin = std::min(span.bytes, lines * share / shares * kCacheLine),
+           end = std::min(span.bytes,
+                          lines * (share + 1) / shares * kCacheLine);
+    parts.push_back(
+        {static_cast<const char *>(span.data) + begin, end - begin});
+  }
+  return parts;
+}
 
 /// Reads a byte of every cache line of `spans`.
 void readSpans(const std::vector<Span> &spans) {
@@ -45,6 +49,15 @@ void readSpans(const std::vector<Span> &spans) {
   }
   volatile unsigned sink = sum;
   (void)sink;
+}
+
+/// Share `share` of `shares` of reading twice the last-level cache (32 MiB
+/// on the machine bn-bench was written for), so that whatever a kernel
+/// reads next comes from DRAM. Reads, not writes: lines written here would
+/// be written back to memory during the kernel that evicts them.
+void evictCaches(int share, int shares) {
+  static const std::vector<char> buffer(64 << 20, 1);
+  readSpans(shareOf({Span{buffer.data(), buffer.size()}}, share, shares));
 }
 
 /// Writes back and drops every cache line of `spans` from every cache
@@ -60,8 +73,36 @@ void flushSpans(const std::vector<Span> &spans) {
   _mm_mfence();
 #else
   (void)spans;
-  evictCaches();
+  evictCaches(0, 1);
 #endif
+}
+
+/// Share `share` of `shares` of preparing the caches for a run of
+/// `contender` as `state` says.
+void prepareCaches(const Contender &contender, CacheState state, int share,
+                   int shares) {
+  if (state == CacheState::Cold) {
+    evictCaches(share, shares);
+    return;
+  }
+  std::vector<Span> outputs =
+      shareOf(contender.compiled->outputSpans(), share, shares);
+  flushSpans(outputs);
+  readSpans(outputs);
+  readSpans(shareOf(contender.compiled->inputSpans(), share, shares));
+}
+
+/// How long a thread pool left idle takes at most to go to sleep: Halide's
+/// threads spin for some microseconds, OpenMP's for the GOMP_SPINCOUNT
+/// bn-bench sets (measured here: below 20 us and 200-500 us;
+/// bench/RESULTS.md).
+constexpr std::chrono::microseconds kPoolsFallAsleep{1000};
+
+/// Waits, busy, until every thread pool has gone to sleep.
+void waitForPoolsToSleep() {
+  auto until = std::chrono::steady_clock::now() + kPoolsFallAsleep;
+  while (std::chrono::steady_clock::now() < until) {
+  }
 }
 
 /// One run of `contender`, followed by its consumer's where it has one.
@@ -73,8 +114,8 @@ bool runOnce(Contender &contender, std::string &error) {
 } // namespace
 
 bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
-                                    int rounds, CacheState state, unsigned seed,
-                                    std::string &error) {
+                                    int rounds, const RunState &state,
+                                    unsigned seed, std::string &error) {
   std::vector<size_t> order(contenders.size());
   std::iota(order.begin(), order.end(), 0);
   std::mt19937 shuffler(seed);
@@ -82,17 +123,27 @@ bool bnc::bench::measureInterleaved(std::vector<Contender> &contenders,
     std::shuffle(order.begin(), order.end(), shuffler);
     for (size_t index : order) {
       Contender &contender = contenders[index];
-      // Its code, page-table entries and threads as its own run leaves
-      // them, then the caches' data as `state` says.
+      // No thread that other contenders' runs woke still spinning; its
+      // code and page-table entries as its own run leaves them; then the
+      // caches and threads as `state` says: prepared by its own threads
+      // (Halide's, OpenMP's), which the run then finds busy, as it finds
+      // them after the layer before it; or by this thread alone, then
+      // every pool left to sleep.
+      waitForPoolsToSleep();
       if (!runOnce(contender, error))
         return false;
-      if (state == CacheState::Cold) {
-        evictCaches();
+      if (state.threads == ThreadState::Awake) {
+        int shares = state.threadCount;
+        if (!contender.compiled->runOnItsThreads(
+                shares,
+                [&](int share) {
+                  prepareCaches(contender, state.caches, share, shares);
+                },
+                error))
+          return false;
       } else {
-        std::vector<Span> outputs = contender.compiled->outputSpans();
-        flushSpans(outputs);
-        readSpans(outputs);
-        readSpans(contender.compiled->inputSpans());
+        prepareCaches(contender, state.caches, 0, 1);
+        waitForPoolsToSleep();
       }
       auto start = std::chrono::steady_clock::now();
       bool ok = runOnce(contender, error);

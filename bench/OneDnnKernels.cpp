@@ -145,6 +145,16 @@ public:
                     DNNL_ARG_VARIANCE});
   }
 
+  bool runOnItsThreads(int threads, const std::function<void(int)> &work,
+                       std::string & /*error*/) override {
+    // oneDNN's threads are OpenMP's: one share each, every share run
+    // even where OpenMP gives the team fewer threads.
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+    for (int share = 0; share < threads; ++share)
+      work(share);
+    return true;
+  }
+
   const Floats &output() const override {
     if (blockedOutput) {
       memory user(userOutputMd, engine, output_->data()), blocked = result;

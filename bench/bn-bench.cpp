@@ -19,10 +19,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
+
+#include <omp.h>
+#include <unistd.h>
 
 using namespace bnc;
 using namespace bnc::bench;
@@ -44,6 +48,8 @@ struct Options {
   std::optional<halide::CpuTunables> variant;
   /// Each timed run followed by a read of its activation output.
   bool thenRead = false;
+  /// Every timed run starts with its threads asleep, not busy.
+  bool sleepingThreads = false;
   /// Draws the order of the contenders in each round.
   unsigned seed = 2026;
 };
@@ -61,13 +67,17 @@ the last-level cache or more in rows of whole cache lines; every buffer
 contender runs in turn, each round in a new order, all writing the same
 output memory, and reports its median. Every timed run starts from the
 same state, not from what the run before it left: right after an untimed
-run of the same contender (its code and threads warm), its output's memory
-flushed and read back, then its inputs read, as a layer finds them between
-two buffers that take turns (in cache as far as they fit); a ':cold' shape
-evicts the last-level cache instead. GB/s counts 2S bytes for a forward
+run of the same contender (its code warm; every thread pool left to sleep
+before it), its output's memory flushed and read back, then its inputs
+read, as a layer finds them between two buffers that take turns (in cache
+as far as they fit); a ':cold' shape evicts the last-level cache instead.
+The contender's own threads (Halide's, or OpenMP's for oneDNN) do that,
+each its share, and the run starts as they finish, as in a network that
+runs its layers back to back on them. GB/s counts 2S bytes for a forward
 pass, 3S for backward and for a forward with a residual (S = bytes of one
-activation); % copy compares with a same-size copy. OpenMP (oneDNN's
-threads) waits passively unless OMP_WAIT_POLICY says otherwise.
+activation); % copy compares with a same-size copy. OpenMP's threads spin
+for GOMP_SPINCOUNT=10000 before they sleep, unless OMP_WAIT_POLICY or
+GOMP_SPINCOUNT say otherwise.
 
 options:
   --shapes=LIST    shapes NxCxHxW, comma-separated; ':cold' evicts the
@@ -102,6 +112,11 @@ options:
                    more): what non-temporal stores cost that reader, which
                    then finds the output in memory, not in cache. oneDNN's
                    nChw8c, which writes a buffer of its own, is left out
+  --sleeping-threads
+                   start every timed run with its threads asleep, as a
+                   kernel called on its own finds them (the caches prepared
+                   by one thread): each run then pays for waking them (tens
+                   of microseconds here)
   --json=FILE      write the records as JSON
   --png=FILE       draw % of copy per kernel and shape (python3-matplotlib)
   --help           this text
@@ -169,6 +184,8 @@ bool parseOptions(int argc, char **argv, Options &options) {
       options.quick = true;
     } else if (arg == "--then-read") {
       options.thenRead = true;
+    } else if (arg == "--sleeping-threads") {
+      options.sleepingThreads = true;
     } else if (arg == "--no-auto") {
       options.autoSchedule = false;
     } else if (arg == "--shapes") {
@@ -362,9 +379,13 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
     contender.checked = contender.compiled->output();
   }
   ok &= crossCheck(contenders);
-  if (!measureInterleaved(contenders, options.rounds,
-                          shape.cold ? CacheState::Cold : CacheState::Warm,
-                          options.seed, error)) {
+  RunState state;
+  state.caches = shape.cold ? CacheState::Cold : CacheState::Warm;
+  state.threads =
+      options.sleepingThreads ? ThreadState::Asleep : ThreadState::Awake;
+  state.threadCount = options.threads;
+  if (!measureInterleaved(contenders, options.rounds, state, options.seed,
+                          error)) {
     std::fprintf(stderr, "bn-bench: %s\n", error.c_str());
     return false;
   }
@@ -375,20 +396,46 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
   return ok;
 }
 
+/// Set in the environment of bn-bench's second start
+/// (setThreadPoolEnvironment).
+constexpr const char *kEnvironmentSet = "BNC_BENCH_OPENMP_ENVIRONMENT";
+
+/// Sets the environment of the thread pools for `threads` threads. Halide's
+/// reads it when it starts; libgomp when it is loaded, before main, so
+/// bn-bench runs itself again with it set (a setenv here alone would be
+/// ignored, as it was before session 13: bench/RESULTS.md). Without a wait
+/// policy of the caller's, OpenMP's threads spin for GOMP_SPINCOUNT=10000
+/// after a parallel region (200-500 us measured here), not libgomp's
+/// default of 300000 (3-10 ms, on the cores the next contenders need):
+/// long enough to stay awake from preparing a run's caches into the run
+/// and between a primitive's parallel regions, short enough to sleep in
+/// the millisecond that measureInterleaved leaves every pool before the
+/// next contender's run.
+/// Returns only on the second start, or where bn-bench cannot start itself
+/// again (it says so).
+void setThreadPoolEnvironment(char **argv, int threads) {
+  std::string threadCount = std::to_string(threads);
+  setenv("HL_NUM_THREADS", threadCount.c_str(), 1);
+  if (std::getenv(kEnvironmentSet))
+    return;
+  setenv(kEnvironmentSet, "1", 1);
+  setenv("OMP_NUM_THREADS", threadCount.c_str(), 1);
+  if (!std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT"))
+    setenv("GOMP_SPINCOUNT", "10000", 1);
+  execv("/proc/self/exe", argv);
+  std::fprintf(stderr,
+               "bn-bench: cannot start again with OpenMP's environment set "
+               "(%s); oneDNN's threads keep the caller's\n",
+               std::strerror(errno));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   Options options;
   if (!parseOptions(argc, argv, options))
     return 2;
-  // Read by Halide's and OpenMP's thread pools when they start.
-  std::string threadCount = std::to_string(options.threads);
-  setenv("HL_NUM_THREADS", threadCount.c_str(), 1);
-  setenv("OMP_NUM_THREADS", threadCount.c_str(), 1);
-  // OpenMP's threads otherwise spin for milliseconds after each oneDNN
-  // primitive, on the cores the next contender needs (bench/RESULTS.md).
-  // An OMP_WAIT_POLICY set by the caller wins.
-  setenv("OMP_WAIT_POLICY", "passive", 0);
+  setThreadPoolEnvironment(argv, options.threads);
 
   std::vector<std::string> shapeTexts = options.shapes;
   if (shapeTexts.empty()) {
@@ -410,8 +457,15 @@ int main(int argc, char **argv) {
     shapes.push_back(*shape);
   }
 
-  std::printf("bn-bench: %d threads, %d rounds, oneDNN %s\n", options.threads,
-              options.rounds, oneDnnVersion().c_str());
+  const char *spinCount = std::getenv("GOMP_SPINCOUNT");
+  const char *waitPolicy = std::getenv("OMP_WAIT_POLICY");
+  std::printf("bn-bench: %d threads (%s at the start of every run), %d "
+              "rounds, oneDNN %s (OpenMP: %d threads, GOMP_SPINCOUNT=%s, "
+              "OMP_WAIT_POLICY=%s)\n",
+              options.threads, options.sleepingThreads ? "asleep" : "awake",
+              options.rounds, oneDnnVersion().c_str(), omp_get_max_threads(),
+              spinCount ? spinCount : "unset",
+              waitPolicy ? waitPolicy : "unset");
   if (options.variant)
     std::printf("bnc_variant: %s\n",
                 halide::formatCpuTunables(*options.variant).c_str());

@@ -6,6 +6,7 @@
 // for the widest vector loads. What the stores compute is pinned by the
 // end-to-end tests, which run every kernel this way. Which outputs are
 // named: the large ones with rows of whole cache lines, outside layers.
+// And the JIT's runtime runs work on each of its threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,10 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <gtest/gtest.h>
+
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -235,6 +240,37 @@ TEST(NativeCode, JitKernelReportsHalideRuntimeErrors) {
   EXPECT_NE(error.find("@doubler"), std::string::npos) << error;
   // Halide's own message, caught from its runtime.
   EXPECT_NE(error.find("Output buffer y"), std::string::npos) << error;
+}
+
+TEST(NativeCode, JitThreadsEachRunAShare) {
+  // Every share runs once, at once on the caller and the pool's workers
+  // (bn-bench prepares each run's caches so): on two threads where the
+  // machine has two cores, which a loaded machine may miss once in a
+  // while (a worker that has not started within 10 ms), not five times.
+  unsigned cores = std::thread::hardware_concurrency();
+  bool distinct = false;
+  for (int attempt = 0; attempt < 5 && !distinct; ++attempt) {
+    std::mutex mutex;
+    std::vector<std::thread::id> ranOn(2);
+    std::vector<int> runs(2, 0);
+    std::string error;
+    ASSERT_TRUE(bnc::halide::JitKernel::runOnEveryThread(
+        2,
+        [&](int share) {
+          std::lock_guard<std::mutex> lock(mutex);
+          ++runs.at(share);
+          ranOn.at(share) = std::this_thread::get_id();
+        },
+        error))
+        << error;
+    EXPECT_EQ(runs, std::vector<int>({1, 1}));
+    EXPECT_TRUE(ranOn[0] == std::this_thread::get_id() ||
+                ranOn[1] == std::this_thread::get_id());
+    distinct = ranOn[0] != ranOn[1];
+  }
+  if (cores >= 2) {
+    EXPECT_TRUE(distinct) << "both shares ran on one thread, five times";
+  }
 }
 
 } // namespace

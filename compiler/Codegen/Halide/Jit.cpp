@@ -15,6 +15,7 @@
 #include "llvm/IR/Module.h"
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 
 using namespace bnc;
@@ -81,6 +82,15 @@ public:
     }();
     error = initError;
     return jit;
+  }
+
+  /// The runtime's halide_do_par_for, which runs tasks `min` .. `min` +
+  /// `size` - 1 of `task` on the thread pool and the caller.
+  using TaskFunction = int (*)(void *userContext, int index, uint8_t *closure);
+  using ParallelFor = int(void *userContext, TaskFunction task, int min,
+                          int size, uint8_t *closure);
+  ParallelFor *parallelFor(std::string &error) {
+    return lookup<ParallelFor>("halide_do_par_for", error);
   }
 
   /// Compiles `module` into the JIT; returns its argv-style entry point.
@@ -175,6 +185,51 @@ const Halide::Target &JitKernel::target() {
           .without_feature(Halide::Target::JIT)
           .with_feature(Halide::Target::NoRuntime);
   return target;
+}
+
+namespace {
+
+/// The tasks of JitKernel::runOnEveryThread: each counts itself in, waits
+/// until all have (or until the deadline), then does its share.
+struct EveryThread {
+  const std::function<void(int)> *work;
+  int threads;
+  std::atomic<int> started{0};
+  std::chrono::steady_clock::time_point deadline;
+};
+
+int runShare(void * /*userContext*/, int index, uint8_t *closure) {
+  auto *every = reinterpret_cast<EveryThread *>(closure);
+  every->started.fetch_add(1);
+  while (every->started.load() < every->threads &&
+         std::chrono::steady_clock::now() < every->deadline) {
+  }
+  (*every->work)(index);
+  return 0;
+}
+
+} // namespace
+
+bool JitKernel::runOnEveryThread(int threads,
+                                 const std::function<void(int)> &work,
+                                 std::string &error) {
+  KernelJit *jit = KernelJit::get(error);
+  if (!jit)
+    return false;
+  static std::string lookupError;
+  static KernelJit::ParallelFor *parallelFor = jit->parallelFor(lookupError);
+  if (!parallelFor) {
+    error = lookupError;
+    return false;
+  }
+  EveryThread every;
+  every.work = &work;
+  every.threads = threads;
+  every.deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
+  parallelFor(nullptr, runShare, 0, threads,
+              reinterpret_cast<uint8_t *>(&every));
+  return true;
 }
 
 JitKernel::JitKernel(Halide::Pipeline pipeline,
