@@ -7,11 +7,11 @@
 // for); each contender's time is the median of its runs. Every run starts
 // from the same state, not from what the contender before it left: its own
 // untimed run just before (its code and page-table entries warm), then the
-// caches' data as CacheState says and its threads as ThreadState says.
-// With the leftovers, two
-// identical kernels timed up to 1.9x apart, the same way in every run of one
-// seed, and a 100 KB kernel after a convolution (a megabyte of weights
-// through L2) 1.5-2x slower than after another small one (bench/RESULTS.md).
+// caches' data as CacheState says and its threads as ThreadState says. With
+// the leftovers, two identical kernels timed up to 1.9x apart, the same way
+// in every run of one seed, and a 100 KB kernel after a convolution (a
+// megabyte of weights through L2) 1.5-2x slower than after another small
+// one (bench/RESULTS.md).
 //
 //===----------------------------------------------------------------------===//
 
