@@ -10,6 +10,7 @@
 #include "compiler/Codegen/Halide/NativeCode.h"
 #include "compiler/Codegen/ModelInterface.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -80,6 +81,77 @@ compileEntryPoints(ModuleOp module, std::vector<LoweredPipeline> &pipelines,
   return kernels;
 }
 
+/// A shape as "[2, 3, 4]".
+std::string formatShape(llvm::ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (size_t d = 0; d < shape.size(); ++d)
+    text += (d ? ", " : "") + std::to_string(shape[d]);
+  return text + "]";
+}
+
+const char *kindName(InterfaceValue::Kind kind) {
+  switch (kind) {
+  case InterfaceValue::Kind::Input:
+    return "input";
+  case InterfaceValue::Kind::State:
+    return "state";
+  case InterfaceValue::Kind::Output:
+    return "output";
+  case InterfaceValue::Kind::StateUpdate:
+    return "new state";
+  }
+  return "";
+}
+
+/// The comment bnc puts before Halide's declarations in PREFIX.halide.h:
+/// each kernel's buffers in order, with their shapes, so that whoever
+/// calls a kernel directly need not read the C++ class's spec.
+std::string kernelsComment(const ModelInterface &model,
+                           const std::string &modelName) {
+  std::string text =
+      "// The kernels of " + modelName + ".h's class, written by bnc. Each "
+      "takes one dense\n"
+      "// halide_buffer_t per value, in the order below, of the shape "
+      "listed (outermost\n"
+      "// dimension first; a halide_buffer_t lists its dimensions innermost "
+      "first).\n"
+      "// A value marked \"viewing\" is the tensor of that shape, its "
+      "elements in the\n"
+      "// same order, dimensions merged.\n";
+  for (const EntryPointInterface &entry : model.entryPoints) {
+    text += "//\n// " + kernelName(modelName, entry.name) + ":\n";
+    for (const InterfaceValue &value : entry.values) {
+      text += "//   " + value.name + " (" + kindName(value.kind) + "): " +
+              formatShape(value.bufferShape.empty() ? value.shape
+                                                    : value.bufferShape);
+      if (!value.bufferShape.empty())
+        text += ", viewing " + formatShape(value.shape);
+      text += "\n";
+    }
+  }
+  return text + "\n";
+}
+
+/// Puts `text` before the contents of the file `path`.
+bool prependToFile(const std::string &path, const std::string &text,
+                   std::string &error) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> contents =
+      llvm::MemoryBuffer::getFile(path);
+  if (!contents) {
+    error = "cannot read " + path + ": " + contents.getError().message();
+    return false;
+  }
+  std::string original = (*contents)->getBuffer().str();
+  std::error_code ec;
+  llvm::raw_fd_ostream file(path, ec);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
+    return false;
+  }
+  file << text << original;
+  return true;
+}
+
 } // namespace
 
 LogicalResult bnc::halide::compileAheadOfTime(ModuleOp module,
@@ -130,6 +202,9 @@ LogicalResult bnc::halide::compileAheadOfTime(ModuleOp module,
     if (options.emitStmtHtml)
       files[Halide::OutputFileType::stmt_html] = options.prefix + ".stmt.html";
     Halide::link_modules(modelName, modules).compile(files);
+    if (!prependToFile(options.prefix + ".halide.h",
+                       kernelsComment(*model, modelName), error))
+      return module.emitError(error);
     if (native && !writeStaticLibrary(*kernels, *target, machine,
                                       options.prefix + ".a", error))
       return module.emitError(error);

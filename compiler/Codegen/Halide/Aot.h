@@ -7,7 +7,9 @@
 // libHalide. A kernel's buffer may view its tensor in fewer dimensions
 // (LoweredPipeline in Lowering.h); the class's spec lists those shapes
 // (bnrt::ValueSpec::bufferShape), and bnrt passes the tensors so. Whoever
-// calls the kernels of PREFIX.halide.h directly passes buffers of them.
+// calls the kernels of PREFIX.halide.h directly passes buffers of them: a
+// comment at the top of that header lists each kernel's buffers, in order,
+// with their shapes.
 //
 //===----------------------------------------------------------------------===//
 
