@@ -108,16 +108,13 @@ const char *kindName(InterfaceValue::Kind kind) {
 /// calls a kernel directly need not read the C++ class's spec.
 std::string kernelsComment(const ModelInterface &model,
                            const std::string &modelName) {
-  std::string text =
-      "// The kernels of " + modelName + ".h's class, written by bnc. Each "
-      "takes one dense\n"
-      "// halide_buffer_t per value, in the order below, of the shape "
-      "listed (outermost\n"
-      "// dimension first; a halide_buffer_t lists its dimensions innermost "
-      "first).\n"
-      "// A value marked \"viewing\" is the tensor of that shape, its "
-      "elements in the\n"
-      "// same order, dimensions merged.\n";
+  std::string text = "// The kernels of " + modelName +
+                     R"(.h's class, written by bnc. Each takes
+// one dense halide_buffer_t per value, in the order below, of the shape
+// listed (outermost dimension first; a halide_buffer_t lists its dimensions
+// innermost first). A value marked "viewing" is the tensor of that shape,
+// its elements in the same order, dimensions merged.
+)";
   for (const EntryPointInterface &entry : model.entryPoints) {
     text += "//\n// " + kernelName(modelName, entry.name) + ":\n";
     for (const InterfaceValue &value : entry.values) {
