@@ -9,6 +9,7 @@
 #include "compiler/Codegen/CppWrapper.h"
 #include "compiler/Codegen/Halide/NativeCode.h"
 #include "compiler/Codegen/ModelInterface.h"
+#include "compiler/Support/Npy.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -79,14 +80,6 @@ compileEntryPoints(ModuleOp module, std::vector<LoweredPipeline> &pipelines,
          nonTemporalOutputs(lowered, options.schedule.cpu)});
   }
   return kernels;
-}
-
-/// A shape as "[2, 3, 4]".
-std::string formatShape(llvm::ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (size_t d = 0; d < shape.size(); ++d)
-    text += (d ? ", " : "") + std::to_string(shape[d]);
-  return text + "]";
 }
 
 const char *kindName(InterfaceValue::Kind kind) {
