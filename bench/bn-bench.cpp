@@ -459,11 +459,15 @@ int main(int argc, char **argv) {
 
   const char *spinCount = std::getenv("GOMP_SPINCOUNT");
   const char *waitPolicy = std::getenv("OMP_WAIT_POLICY");
-  std::printf("bn-bench: %d threads (%s at the start of every run), %d "
-              "rounds, oneDNN %s (OpenMP: %d threads, GOMP_SPINCOUNT=%s, "
+  auto threads = [](int count) {
+    return std::to_string(count) + (count == 1 ? " thread" : " threads");
+  };
+  std::printf("bn-bench: %s (%s at the start of every run), %d rounds, "
+              "oneDNN %s (OpenMP: %s, GOMP_SPINCOUNT=%s, "
               "OMP_WAIT_POLICY=%s)\n",
-              options.threads, options.sleepingThreads ? "asleep" : "awake",
-              options.rounds, oneDnnVersion().c_str(), omp_get_max_threads(),
+              threads(options.threads).c_str(),
+              options.sleepingThreads ? "asleep" : "awake", options.rounds,
+              oneDnnVersion().c_str(), threads(omp_get_max_threads()).c_str(),
               spinCount ? spinCount : "unset",
               waitPolicy ? waitPolicy : "unset");
   if (options.variant)
