@@ -138,10 +138,10 @@ const OpCase kOpCases[] = {
             : tensor<3x128x28x28xf32>, tensor<128xf32>
         return %dx, %ds, %do : tensor<3x128x28x28xf32>, tensor<128xf32>, tensor<128xf32>
       })mlir"},
-    // In cache, runs of 98 values (two images of 7 x 7): the forward's
-    // sums across channels with 8-lane vectors, the gradient's in the
-    // lanes of its runs (with 16-lane vectors both across channels); 40
-    // channels: a partial vector of them.
+    // In cache, runs of 98 values (two images of 7 x 7): the gradient's
+    // sums in the lanes of its runs, the forward's across channels (with
+    // 8-lane vectors both in lanes, channel by channel); 40 channels: a
+    // partial vector of them.
     {"train_grad_nchw_short_runs_in_cache", R"mlir(
       func.func @f(%x: tensor<2x40x7x7xf32>, %s: tensor<40xf32>, %o: tensor<40xf32>,
                    %dy: tensor<2x40x7x7xf32>)
@@ -152,6 +152,21 @@ const OpCase kOpCases[] = {
         %dx, %ds, %do = bn.batch_norm_grad %x, %s, %bm, %bi, %dy
             : tensor<2x40x7x7xf32>, tensor<40xf32>
         return %y, %dx, %ds, %do, %v : tensor<2x40x7x7xf32>, tensor<2x40x7x7xf32>,
+            tensor<40xf32>, tensor<40xf32>, tensor<40xf32>
+      })mlir"},
+    // The same with runs of 392 values (two images of 14 x 14), long
+    // enough for channel by channel, which two activation outputs rule
+    // out (Halide refused the schedule before session 13).
+    {"train_grad_nchw_in_cache", R"mlir(
+      func.func @f(%x: tensor<2x40x14x14xf32>, %s: tensor<40xf32>, %o: tensor<40xf32>,
+                   %dy: tensor<2x40x14x14xf32>)
+          -> (tensor<2x40x14x14xf32>, tensor<2x40x14x14xf32>, tensor<40xf32>,
+              tensor<40xf32>, tensor<40xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %s, %o, %o, %s
+            : tensor<2x40x14x14xf32>, tensor<40xf32>
+        %dx, %ds, %do = bn.batch_norm_grad %x, %s, %bm, %bi, %dy
+            : tensor<2x40x14x14xf32>, tensor<40xf32>
+        return %y, %dx, %ds, %do, %v : tensor<2x40x14x14xf32>, tensor<2x40x14x14xf32>,
             tensor<40xf32>, tensor<40xf32>, tensor<40xf32>
       })mlir"},
     // Runs of 25 values: summed across channels, a vector of 16 and a

@@ -764,6 +764,13 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
       anchor = &output;
   if (!anchor)
     return false;
+  // A second activation (a training forward's y and a gradient's dx in one
+  // pipeline) would stream apart from the channel loop, yet read the sums
+  // computed inside it: such pipelines stream.
+  for (const LoweredTensor &output : pipeline.outputs)
+    if (&output != anchor &&
+        static_cast<int64_t>(output.shape.size()) == rank)
+      return false;
   std::vector<Var> vars = anchor->func.args(); // innermost first
   int channel = static_cast<int>(rank - 1 - channelDim);
   // Channels are (effectively) contiguous when every dimension inside
