@@ -42,11 +42,11 @@ TEST(CpuTunables, NamedValuesAreSetAndTheRestKept) {
 TEST(CpuTunables, WhatIsPrintedParsesBackToTheSame) {
   CpuTunables tunables;
   tunables.cacheResidentBytes = 3 << 20;
-  tunables.minVectorsPerRun = 2;
+  tunables.minVectorsPerRun = 8;
   tunables.unrolledVectors = 0;
   tunables.nonTemporalBytes = 12345;
   std::string text = formatCpuTunables(tunables);
-  EXPECT_EQ(text, "cache-resident-bytes=3M,min-vectors-per-run=2,"
+  EXPECT_EQ(text, "cache-resident-bytes=3M,min-vectors-per-run=8,"
                   "unrolled-vectors=0,nontemporal-bytes=12345");
   CpuTunables parsed;
   std::string error;

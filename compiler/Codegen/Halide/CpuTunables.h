@@ -55,10 +55,18 @@ struct CpuTunables {
   /// channels against 17.5-20 us in lanes of the run, backward 13-16 us
   /// against 13-14 us; 32x256x14x14, runs of 196, forward 0.55-0.61 ms
   /// across channels against 0.50 ms, backward 1.6-1.9 ms against 1.0-1.2
-  /// ms; Zen 5, everything in lanes against this, beside a control of
+  /// ms; Zen 5, everything in lanes against four, beside a control of
   /// 0.98-1.01x: 2x256x7x7 forward 1.81-1.94x, 1x512x7x7 backward
-  /// 1.38-1.42x).
-  int64_t minVectorsPerRun = 4;
+  /// 1.38-1.42x). It also bars channel by channel for rows of fewer
+  /// vectors. Two since session 13, whose runs find their threads busy
+  /// (bench/RESULTS.md): NCHW 7 x 7 then goes channel by channel, its runs
+  /// in lanes where they are long enough (Zen 5, two against four, in one
+  /// process, seeds 1-7, beside a control of 0.75-1.08x: backward
+  /// 2x256x7x7 0.49-0.58x, 4x512x7x7 0.44-0.50x, 8x256x7x7 0.58-0.71x,
+  /// 1x512x7x7 0.81-1.04x, 32x512x7x7 the same; training forward
+  /// 8x256x7x7 0.66-0.76x, 32x512x7x7 0.73-0.90x, 4x512x7x7 0.86-1.07x;
+  /// NHWC and NCHW 14 x 14, 28 x 28 within the control).
+  int64_t minVectorsPerRun = 2;
   /// Vectors of a row of contiguous channels (NHWC) unrolled at most in
   /// their sums: constant offsets, which LLVM keeps in registers (16
   /// vectors of two sums fill AVX-512's 32 and spill some; chunks of 8 or
