@@ -764,13 +764,29 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
       anchor = &output;
   if (!anchor)
     return false;
-  // A second activation (a training forward's y and a gradient's dx in one
-  // pipeline) would stream apart from the channel loop, yet read the sums
-  // computed inside it: such pipelines stream.
-  for (const LoweredTensor &output : pipeline.outputs)
-    if (&output != anchor &&
-        static_cast<int64_t>(output.shape.size()) == rank)
-      return false;
+  int64_t channels = anchor->shape[channelDim];
+  auto isPerChannel = [&](const LoweredTensor &output) {
+    return output.shape.size() == 1 && output.shape[0] == channels;
+  };
+  // Outputs other than the anchor and the per-channel ones stream apart
+  // from the channel loop (below), so they must not read what is computed
+  // inside it: where one does (a training forward's y and a gradient's dx
+  // in one pipeline, the second reading the first's sums), the whole
+  // pipeline streams.
+  std::set<std::string> insideChannelLoop;
+  for (const auto &[func, role] : pipeline.funcs)
+    if (role == FuncRole::PerChannel || role == FuncRole::Reduction ||
+        role == FuncRole::ReductionChannelsInner ||
+        role == FuncRole::RunReduction || role == FuncRole::RunSum)
+      insideChannelLoop.insert(func.name());
+  for (const LoweredTensor &output : pipeline.outputs) {
+    if (&output == anchor || isPerChannel(output))
+      continue;
+    for (const auto &[name, callee] :
+         Halide::Internal::find_transitive_calls(output.func.function()))
+      if (insideChannelLoop.count(name))
+        return false;
+  }
   std::vector<Var> vars = anchor->func.args(); // innermost first
   int channel = static_cast<int>(rank - 1 - channelDim);
   // Channels are (effectively) contiguous when every dimension inside
@@ -783,7 +799,6 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   // twice (see bench/RESULTS.md). The streaming schedule does better there.
   if (channelsInner)
     return false;
-  int64_t channels = anchor->shape[channelDim];
   // A channel's slice is one dense run per image (H x W). Where the runs
   // are short and the tensor comes from memory, the first pass over each
   // slice waits on memory at every run (the prefetchers start over):
@@ -903,8 +918,7 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
     if (&output == anchor)
       continue;
     std::vector<Var> outVars = output.func.args();
-    bool perChannel = output.shape.size() == 1 && output.shape[0] == channels;
-    if (perChannel) {
+    if (isPerChannel(output)) {
       splitChannels(output.func, outVars[0]);
       output.func.compute_with(anchorFunc, anchorBlock);
     } else {
