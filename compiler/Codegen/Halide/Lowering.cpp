@@ -109,16 +109,19 @@ struct ActivationView {
   int64_t channelDim;               // in tensorShape
   SmallVector<int64_t> shape;       // the view's
   int64_t viewChannelDim;
-
 };
+
+/// Whether a tensor of `sizes` is one of the activations `view` covers.
+bool isViewed(const std::optional<ActivationView> &view,
+              ArrayRef<int64_t> sizes) {
+  return view && sizes == ArrayRef<int64_t>(view->tensorShape);
+}
 
 /// How a tensor of `sizes` is lowered: as `view` of the activations where
 /// it is one, any other tensor as it is.
 SmallVector<int64_t> loweredShape(const std::optional<ActivationView> &view,
                                   ArrayRef<int64_t> sizes) {
-  return view && sizes == ArrayRef<int64_t>(view->tensorShape)
-             ? view->shape
-             : SmallVector<int64_t>(sizes);
+  return isViewed(view, sizes) ? view->shape : SmallVector<int64_t>(sizes);
 }
 
 /// Ops that compute element by element, or per channel from per-channel
@@ -301,8 +304,7 @@ private:
   }
   /// The channel of a per-channel op over `x`, in x's lowered shape.
   int64_t loweredChannelDim(Value x, int64_t channelDim) const {
-    auto type = cast<ShapedType>(x.getType());
-    return view && type.getShape() == ArrayRef<int64_t>(view->tensorShape)
+    return isViewed(view, cast<ShapedType>(x.getType()).getShape())
                ? view->viewChannelDim
                : channelDim;
   }
