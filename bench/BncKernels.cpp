@@ -171,8 +171,9 @@ public:
   std::vector<Span> inputSpans() const override { return spansOf(inputs); }
   std::vector<Span> outputSpans() const override { return spansOf(outputs); }
   bool runOnItsThreads(int threads, const std::function<void(int)> &work,
-                       std::string &error) override {
-    return halide::JitKernel::runOnEveryThread(threads, work, error);
+                       std::string & /*error*/) override {
+    halide::JitKernel::runOnEveryThread(threads, work);
+    return true;
   }
 
 protected:

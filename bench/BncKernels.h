@@ -42,7 +42,7 @@ public:
   /// The memory it writes.
   virtual std::vector<Span> outputSpans() const = 0;
   /// Runs `work(0)` .. `work(threads - 1)` at once on `threads` threads of
-  /// the pool it runs on (Halide's, or OpenMP's for oneDNN), the caller's
+  /// the pool it runs on (bnrt's, or OpenMP's for oneDNN), the caller's
   /// among them, one each; they stay awake for a run right after. False
   /// with `error` set if it cannot.
   virtual bool runOnItsThreads(int threads,

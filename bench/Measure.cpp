@@ -92,9 +92,9 @@ void prepareCaches(const Contender &contender, CacheState state, int share,
   readSpans(shareOf(contender.compiled->inputSpans(), share, shares));
 }
 
-/// How long a thread pool left idle takes at most to go to sleep: Halide's
-/// threads spin for some microseconds, OpenMP's for the GOMP_SPINCOUNT
-/// bn-bench sets (measured here: below 20 us and 200-500 us;
+/// How long a thread pool left idle takes at most to go to sleep: bnrt's
+/// threads spin for BNRT_SPIN_US (200 us by default), OpenMP's for the
+/// GOMP_SPINCOUNT bn-bench sets (measured here: 200-500 us;
 /// bench/RESULTS.md).
 constexpr std::chrono::microseconds kPoolsFallAsleep{1000};
 

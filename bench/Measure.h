@@ -57,10 +57,10 @@ enum class CacheState {
   Warm,
 };
 
-/// What the threads of the thread pools (Halide's, OpenMP's) do when a
+/// What the threads of the thread pools (bnrt's, OpenMP's) do when a
 /// timed run starts. Either way every pool has first been left idle long
-/// enough to go to sleep (Halide's threads sleep after some microseconds
-/// without work, OpenMP's after GOMP_SPINCOUNT spins), so that no thread
+/// enough to go to sleep (bnrt's threads sleep after BNRT_SPIN_US without
+/// work, OpenMP's after GOMP_SPINCOUNT spins), so that no thread
 /// woken by another contender's runs spins on the cores this one needs.
 enum class ThreadState {
   /// Busy: the caches are prepared (CacheState) by the contender's own

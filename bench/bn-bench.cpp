@@ -71,7 +71,7 @@ run of the same contender (its code warm; every thread pool left to sleep
 before it), its output's memory flushed and read back, then its inputs
 read, as a layer finds them between two buffers that take turns (in cache
 as far as they fit); a ':cold' shape evicts the last-level cache instead.
-The contender's own threads (Halide's, or OpenMP's for oneDNN) do that,
+The contender's own threads (bnrt's, or OpenMP's for oneDNN) do that,
 each its share, and the run starts as they finish, as in a network that
 runs its layers back to back on them. GB/s counts 2S bytes for a forward
 pass, 3S for backward and for a forward with a residual (S = bytes of one
@@ -400,14 +400,14 @@ bool benchShape(BncCompiler &compiler, const Shape &shape,
 /// (setThreadPoolEnvironment).
 constexpr const char *kEnvironmentSet = "BNC_BENCH_OPENMP_ENVIRONMENT";
 
-/// Sets the environment of the thread pools for `threads` threads. Halide's
-/// reads it when it starts; libgomp when it is loaded, before main, so
-/// bn-bench runs itself again with it set (a setenv here alone would be
-/// ignored, as it was before session 13: bench/RESULTS.md). Without a wait
-/// policy of the caller's, OpenMP's threads spin for GOMP_SPINCOUNT=10000
-/// after a parallel region (200-500 us measured here), not libgomp's
-/// default of 300000 (3-10 ms, on the cores the next contenders need):
-/// long enough to stay awake from preparing a run's caches into the run
+/// Sets the environment of the thread pools for `threads` threads. bnrt's
+/// reads it when it starts (on the first parallel loop); libgomp when it is
+/// loaded, before main, so bn-bench runs itself again with it set (a setenv
+/// here alone would be ignored, as it was before session 13: bench/RESULTS.md).
+/// Without a wait policy of the caller's, OpenMP's threads spin for
+/// GOMP_SPINCOUNT=10000 after a parallel region (200-500 us measured here), not
+/// libgomp's default of 300000 (3-10 ms, on the cores the next contenders
+/// need): long enough to stay awake from preparing a run's caches into the run
 /// and between a primitive's parallel regions, short enough to sleep in
 /// the millisecond that measureInterleaved leaves every pool before the
 /// next contender's run.

@@ -274,7 +274,7 @@ bool bnc::emitCppWrapper(const ModelInterface &model,
      << names.model << "'. Do not edit.\n\n";
   os << "#ifndef " << guard << "\n#define " << guard << "\n\n";
   os << "#include \"" << names.halideHeader << "\"\n\n";
-  os << "#include <bnrt/EntryPoint.h>\n\n";
+  os << "#include <bnrt/EntryPoint.h>\n#include <bnrt/ThreadPool.h>\n\n";
   os << "#include <cstdint>\n#include <utility>\n#include <vector>\n\n";
   os << "/// The model '" << names.model
      << "': its entry points and its state.\n";
@@ -287,7 +287,10 @@ bool bnc::emitCppWrapper(const ModelInterface &model,
   os << "  /// The model with `state`, made from stateSpec() (or loaded).\n";
   os << "  explicit " << className << "(bnrt::State state)\n"
      << "      : state_(std::move(state)) {\n"
-     << "    halide_set_error_handler(&bnrt::captureHalideError);\n  }\n\n";
+     << "    halide_set_error_handler(&bnrt::captureHalideError);\n"
+     << "    // The kernels' parallel loops run on bnrt's pool "
+        "(bnrt/ThreadPool.h).\n"
+     << "    halide_set_custom_do_par_for(&bnrt::parallelFor);\n  }\n\n";
   os << "  bnrt::State &state() { return state_; }\n";
   os << "  const bnrt::State &state() const { return state_; }\n\n";
   os << "  /// Checks every call makes, such as checkFinite.\n";

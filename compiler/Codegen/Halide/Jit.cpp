@@ -7,6 +7,8 @@
 #include "compiler/Codegen/Halide/Jit.h"
 #include "compiler/Codegen/Halide/NativeCode.h"
 
+#include "bnrt/ThreadPool.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
@@ -84,15 +86,6 @@ public:
     return jit;
   }
 
-  /// The runtime's halide_do_par_for, which runs tasks `min` .. `min` +
-  /// `size` - 1 of `task` on the thread pool and the caller.
-  using TaskFunction = int (*)(void *userContext, int index, uint8_t *closure);
-  using ParallelFor = int(void *userContext, TaskFunction task, int min,
-                          int size, uint8_t *closure);
-  ParallelFor *parallelFor(std::string &error) {
-    return lookup<ParallelFor>("halide_do_par_for", error);
-  }
-
   /// Compiles `module` into the JIT; returns its argv-style entry point.
   int (*add(const Halide::Module &module,
             const std::vector<std::string> &nonTemporalBuffers,
@@ -140,6 +133,13 @@ private:
     if (!setErrorHandler)
       return false;
     setErrorHandler(collectRuntimeError);
+    // The kernels' parallel loops run on bnrt's pool, as in the
+    // ahead-of-time libraries' wrappers (bnrt/ThreadPool.h).
+    auto setParallelFor = lookup<halide_do_par_for_t(halide_do_par_for_t)>(
+        "halide_set_custom_do_par_for", error);
+    if (!setParallelFor)
+      return false;
+    setParallelFor(bnrt::parallelFor);
     return true;
   }
 
@@ -210,26 +210,15 @@ int runShare(void * /*userContext*/, int index, uint8_t *closure) {
 
 } // namespace
 
-bool JitKernel::runOnEveryThread(int threads,
-                                 const std::function<void(int)> &work,
-                                 std::string &error) {
-  KernelJit *jit = KernelJit::get(error);
-  if (!jit)
-    return false;
-  static std::string lookupError;
-  static KernelJit::ParallelFor *parallelFor = jit->parallelFor(lookupError);
-  if (!parallelFor) {
-    error = lookupError;
-    return false;
-  }
+void JitKernel::runOnEveryThread(int threads,
+                                 const std::function<void(int)> &work) {
   EveryThread every;
   every.work = &work;
   every.threads = threads;
   every.deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
-  parallelFor(nullptr, runShare, 0, threads,
-              reinterpret_cast<uint8_t *>(&every));
-  return true;
+  bnrt::parallelFor(nullptr, runShare, 0, threads,
+                    reinterpret_cast<uint8_t *>(&every));
 }
 
 JitKernel::JitKernel(Halide::Pipeline pipeline,

@@ -40,17 +40,14 @@ public:
 
   bool valid() const { return entry != nullptr; }
 
-  /// Runs `work(0)` .. `work(threads - 1)` at once on the threads of the
-  /// JIT's Halide runtime, the caller and the thread pool's workers, one
-  /// each: every call starts once all have started (or after 10 ms), so
-  /// that each thread does its share. What runs there runs as a kernel's
-  /// parallel loop would, and leaves the workers awake for the next kernel
-  /// (bench/RESULTS.md: they sleep after some microseconds without work,
-  /// and waking one costs tens of microseconds). False with `error` set if
-  /// the runtime cannot be reached.
-  static bool runOnEveryThread(int threads,
-                               const std::function<void(int)> &work,
-                               std::string &error);
+  /// Runs `work(0)` .. `work(threads - 1)` at once on the threads the
+  /// kernels' parallel loops run on (bnrt's pool, the caller's among them),
+  /// one each, thread i the one that takes the first tasks of a loop's i-th
+  /// block: every call starts once all have started (or after 10 ms), so
+  /// that each thread does its share, and the workers are awake for the
+  /// next kernel (bench/RESULTS.md: waking one costs tens of microseconds).
+  static void runOnEveryThread(int threads,
+                               const std::function<void(int)> &work);
 
   /// Runs on caller-owned buffers, one per argument and one per output, in
   /// order. Returns false with `error` set on a Halide run-time error.

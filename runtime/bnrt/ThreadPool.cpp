@@ -1,0 +1,250 @@
+//===- ThreadPool.cpp - Threads for the kernels' parallel loops -----------===//
+//
+// Part of bnrt. See ThreadPool.h.
+//
+// One loop runs at a time. Its caller publishes it (`current`, then a new
+// `generation`), wakes sleeping workers, works through its own block and
+// steals, waits until every task has finished, withdraws the loop and waits
+// for the workers still looking at it (`joined`) before it returns. A worker
+// counts itself in before it reads `current`, so the caller never returns
+// while a worker can still reach its loop.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bnrt/ThreadPool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+using namespace bnrt;
+
+namespace {
+
+/// Set while this thread runs a task: a loop inside it runs here alone.
+thread_local bool inTask = false;
+
+void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+int64_t environmentOr(const char *name, int64_t fallback, int64_t lowest,
+                      int64_t highest) {
+  const char *text = std::getenv(name);
+  if (!text || !*text)
+    return fallback;
+  char *end = nullptr;
+  long long value = std::strtoll(text, &end, 10);
+  if (*end != '\0')
+    return fallback;
+  return std::clamp<int64_t>(value, lowest, highest);
+}
+
+/// The tasks one thread has left: [begin, end) in one word, so that its
+/// owner (from the front) and thieves (from the back) claim them with one
+/// compare-and-swap each.
+struct alignas(64) Block {
+  std::atomic<uint64_t> bounds{0};
+
+  static uint64_t pack(uint32_t begin, uint32_t end) {
+    return (uint64_t(begin) << 32) | end;
+  }
+  /// The next task from the front (the owner's), or -1.
+  int64_t takeFirst() {
+    uint64_t seen = bounds.load(std::memory_order_relaxed);
+    for (;;) {
+      uint32_t begin = seen >> 32, end = uint32_t(seen);
+      if (begin >= end)
+        return -1;
+      if (bounds.compare_exchange_weak(seen, pack(begin + 1, end),
+                                       std::memory_order_acq_rel))
+        return begin;
+    }
+  }
+  /// The last task (a thief's), or -1.
+  int64_t takeLast() {
+    uint64_t seen = bounds.load(std::memory_order_relaxed);
+    for (;;) {
+      uint32_t begin = seen >> 32, end = uint32_t(seen);
+      if (begin >= end)
+        return -1;
+      if (bounds.compare_exchange_weak(seen, pack(begin, end - 1),
+                                       std::memory_order_acq_rel))
+        return end - 1;
+    }
+  }
+};
+
+/// One parallel loop.
+struct Loop {
+  void *userContext;
+  halide_task_t task;
+  int min;
+  uint8_t *closure;
+  std::atomic<int> unfinished;
+  std::atomic<int> result{0};
+};
+
+class ThreadPool {
+public:
+  ThreadPool()
+      : spin(std::chrono::microseconds(
+            environmentOr("BNRT_SPIN_US", 200, 0, 1000000))) {
+    int wanted = static_cast<int>(environmentOr(
+        "HL_NUM_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1,
+        256));
+    blocks = std::vector<Block>(wanted);
+    // As many as can be started: a loop runs on fewer threads, not never.
+    for (threads = 1; threads < wanted; ++threads) {
+      try {
+        std::thread([this, slot = threads] { work(slot); }).detach();
+      } catch (const std::system_error &) {
+        break;
+      }
+    }
+  }
+
+  /// The process's pool, started on first use and never stopped (its
+  /// workers may be asleep in it when the process exits).
+  static ThreadPool &get() {
+    static ThreadPool *pool = new ThreadPool;
+    return *pool;
+  }
+
+  int threadCount() const { return threads; }
+
+  int run(void *userContext, halide_task_t task, int min, int size,
+          uint8_t *closure) {
+    if (size <= 1 || threads == 1 || inTask)
+      return runHere(userContext, task, min, size, closure);
+    std::unique_lock<std::mutex> owner(running, std::try_to_lock);
+    if (!owner.owns_lock())
+      return runHere(userContext, task, min, size, closure);
+    Loop loop{userContext, task, min, closure, {size}};
+    // Thread `slot` owns the tasks that start in its share of the loop,
+    // [slot / threads, (slot + 1) / threads): the caller the first.
+    auto firstOf = [&](int slot) {
+      return uint32_t((int64_t(size) * slot + threads - 1) / threads);
+    };
+    for (int slot = 0; slot < threads; ++slot)
+      blocks[slot].bounds.store(Block::pack(firstOf(slot), firstOf(slot + 1)),
+                                std::memory_order_relaxed);
+    current.store(&loop);
+    generation.fetch_add(1);
+    if (sleeping.load() > 0) {
+      std::lock_guard<std::mutex> lock(sleepMutex);
+      wake.notify_all();
+    }
+    runTasks(loop, 0);
+    while (loop.unfinished.load(std::memory_order_acquire) > 0)
+      pause();
+    current.store(nullptr);
+    while (joined.load() > 0)
+      pause();
+    return loop.result.load(std::memory_order_relaxed);
+  }
+
+private:
+  static int runHere(void *userContext, halide_task_t task, int min, int size,
+                     uint8_t *closure) {
+    bool outer = inTask;
+    inTask = true;
+    int result = 0;
+    for (int i = min; i < min + size && result == 0; ++i)
+      result = task(userContext, i, closure);
+    inTask = outer;
+    return result;
+  }
+
+  /// Runs `loop`'s tasks as thread `slot`: its own block from the front,
+  /// then the others' from their backs, nearest slot first.
+  void runTasks(Loop &loop, int slot) {
+    inTask = true;
+    auto runOne = [&](int64_t index) {
+      if (loop.result.load(std::memory_order_relaxed) == 0) {
+        int result =
+            loop.task(loop.userContext, loop.min + int(index), loop.closure);
+        int none = 0;
+        if (result != 0)
+          loop.result.compare_exchange_strong(none, result);
+      }
+      loop.unfinished.fetch_sub(1, std::memory_order_acq_rel);
+    };
+    for (int64_t index; (index = blocks[slot].takeFirst()) >= 0;)
+      runOne(index);
+    for (int k = 1; k < threads; ++k) {
+      Block &victim = blocks[(slot + k) % threads];
+      for (int64_t index; (index = victim.takeLast()) >= 0;)
+        runOne(index);
+    }
+    inTask = false;
+  }
+
+  /// A worker: waits for a loop (spinning, then asleep), joins it, again.
+  void work(int slot) {
+    uint64_t seen = generation.load();
+    for (;;) {
+      awaitGeneration(seen);
+      seen = generation.load();
+      joined.fetch_add(1);
+      if (Loop *loop = current.load())
+        runTasks(*loop, slot);
+      joined.fetch_sub(1);
+    }
+  }
+
+  /// Returns once `generation` is no longer `seen`. Spinning, the worker
+  /// yields its core every few pauses: woken, it may have been put on the
+  /// core of the thread that woke it, which then waits for the spin to end
+  /// (measured without the yield: a loop after a pause took 200 us, the
+  /// whole spin).
+  void awaitGeneration(uint64_t seen) {
+    auto until = std::chrono::steady_clock::now() + spin;
+    for (int round = 1; generation.load() == seen; ++round) {
+      pause();
+      if (round % 64 != 0)
+        continue;
+      std::this_thread::yield();
+      if (std::chrono::steady_clock::now() < until)
+        continue;
+      std::unique_lock<std::mutex> lock(sleepMutex);
+      sleeping.fetch_add(1);
+      wake.wait(lock, [&] { return generation.load() != seen; });
+      sleeping.fetch_sub(1);
+      return;
+    }
+  }
+
+  int threads = 1;
+  const std::chrono::steady_clock::duration spin;
+  std::vector<Block> blocks;
+
+  std::mutex running; // held by the thread whose loop runs
+  std::atomic<Loop *> current{nullptr};
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> joined{0};
+
+  std::mutex sleepMutex;
+  std::condition_variable wake;
+  std::atomic<int> sleeping{0};
+};
+
+} // namespace
+
+int bnrt::parallelFor(void *userContext, halide_task_t task, int min, int size,
+                      uint8_t *closure) {
+  return ThreadPool::get().run(userContext, task, min, size, closure);
+}
+
+int bnrt::threadCount() { return ThreadPool::get().threadCount(); }

@@ -1,0 +1,146 @@
+//===- ThreadPoolTest.cpp - bnrt's pool for the kernels' parallel loops ---===//
+
+#include "bnrt/ThreadPool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace {
+
+/// What a test's tasks see: a count per index, and who ran them.
+struct Tally {
+  explicit Tally(int size) : runs(size) {}
+  std::vector<std::atomic<int>> runs;
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  std::chrono::microseconds work{0};
+};
+
+/// Counts task `index` (offset by `min`, below) and busy-waits tally.work.
+int countTask(void *, int index, uint8_t *closure) {
+  auto *tally = reinterpret_cast<Tally *>(closure);
+  tally->runs.at(index + 100).fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(tally->mutex);
+    tally->threads.insert(std::this_thread::get_id());
+  }
+  auto until = std::chrono::steady_clock::now() + tally->work;
+  while (std::chrono::steady_clock::now() < until) {
+  }
+  return 0;
+}
+
+/// Runs tasks [min, min + size) (min >= -100) and checks each ran once.
+void expectEachOnce(int min, int size) {
+  Tally tally(min + size + 100);
+  EXPECT_EQ(bnrt::parallelFor(nullptr, countTask, min, size,
+                              reinterpret_cast<uint8_t *>(&tally)),
+            0);
+  for (int i = 0; i < static_cast<int>(tally.runs.size()); ++i)
+    EXPECT_EQ(tally.runs[i].load(), i >= min + 100 ? 1 : 0)
+        << "task " << i - 100 << " of [" << min << ", " << min + size << ")";
+}
+
+TEST(ThreadPool, RunsEveryTaskOnce) {
+  for (int min : {0, -7, 40})
+    for (int size : {0, 1, 2, 3, 5, 16, 63, 1000})
+      expectEachOnce(min, size);
+}
+
+TEST(ThreadPool, RunsEveryTaskOnceAfterTheWorkersSlept) {
+  // Longer than the workers spin (200 us by default): they are asleep.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  expectEachOnce(0, 64);
+}
+
+TEST(ThreadPool, SpreadsLongTasksOverItsThreads) {
+  if (bnrt::threadCount() < 2 || std::thread::hardware_concurrency() < 2)
+    GTEST_SKIP() << "one thread";
+  // Tasks of 2 ms: a worker takes its block long before the caller could
+  // steal it all; a loaded machine may delay it once, not five times.
+  bool spread = false;
+  for (int attempt = 0; attempt < 5 && !spread; ++attempt) {
+    Tally tally(100 + 8);
+    tally.work = std::chrono::milliseconds(2);
+    bnrt::parallelFor(nullptr, countTask, 0, 8,
+                      reinterpret_cast<uint8_t *>(&tally));
+    spread = tally.threads.size() >= 2;
+  }
+  EXPECT_TRUE(spread);
+}
+
+int failFrom(void *, int index, uint8_t *closure) {
+  reinterpret_cast<std::atomic<int> *>(closure)->fetch_add(1);
+  return index >= 10 ? -3 : 0;
+}
+
+TEST(ThreadPool, ReturnsAFailure) {
+  std::atomic<int> ran{0};
+  EXPECT_EQ(bnrt::parallelFor(nullptr, failFrom, 0, 2000,
+                              reinterpret_cast<uint8_t *>(&ran)),
+            -3);
+  // The tasks after a failure are skipped, on every thread.
+  EXPECT_LT(ran.load(), 2000);
+  ran = 0;
+  EXPECT_EQ(bnrt::parallelFor(nullptr, failFrom, 0, 10,
+                              reinterpret_cast<uint8_t *>(&ran)),
+            0);
+  EXPECT_EQ(ran.load(), 10);
+}
+
+/// A task that runs a loop of its own: it runs on the task's thread.
+struct Nested {
+  std::atomic<int> inner{0};
+  std::atomic<int> elsewhere{0};
+};
+
+thread_local std::thread::id outerThread;
+
+int innerTask(void *, int, uint8_t *closure) {
+  auto *nested = reinterpret_cast<Nested *>(closure);
+  nested->inner.fetch_add(1);
+  if (std::this_thread::get_id() != outerThread)
+    nested->elsewhere.fetch_add(1);
+  return 0;
+}
+
+int outerTask(void *, int, uint8_t *closure) {
+  outerThread = std::this_thread::get_id();
+  return bnrt::parallelFor(nullptr, innerTask, 0, 16, closure);
+}
+
+TEST(ThreadPool, RunsALoopInsideATaskOnItsThread) {
+  Nested nested;
+  EXPECT_EQ(bnrt::parallelFor(nullptr, outerTask, 0, 8,
+                              reinterpret_cast<uint8_t *>(&nested)),
+            0);
+  EXPECT_EQ(nested.inner.load(), 8 * 16);
+  EXPECT_EQ(nested.elsewhere.load(), 0);
+}
+
+TEST(ThreadPool, TakesLoopsFromManyThreads) {
+  // Callers that find the pool taken run their loops themselves.
+  std::vector<std::thread> callers;
+  std::atomic<int> failures{0};
+  for (int caller = 0; caller < 4; ++caller)
+    callers.emplace_back([&] {
+      for (int round = 0; round < 200; ++round) {
+        Tally tally(100 + 37);
+        bnrt::parallelFor(nullptr, countTask, 0, 37,
+                          reinterpret_cast<uint8_t *>(&tally));
+        for (int i = 100; i < 137; ++i)
+          failures += tally.runs[i].load() != 1;
+      }
+    });
+  for (std::thread &caller : callers)
+    caller.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+} // namespace
