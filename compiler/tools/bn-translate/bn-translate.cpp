@@ -15,6 +15,7 @@
 #include "compiler/Support/ToolOptions.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -74,6 +75,13 @@ int main(int argc, char **argv) {
   if (prefix.empty() || llvm::sys::path::is_separator(prefix.getValue().back())) {
     llvm::errs() << "bn-translate: -o needs a file name after the directory, "
                     "like build/conv_bn_relu\n";
+    return 1;
+  }
+  // Halide writes nothing, and says nothing, where the directory is missing.
+  llvm::StringRef directory = llvm::sys::path::parent_path(prefix.getValue());
+  if (!directory.empty() && !llvm::sys::fs::is_directory(directory)) {
+    llvm::errs() << "bn-translate: -o " << prefix << ": no directory "
+                 << directory << " to write into\n";
     return 1;
   }
 
