@@ -145,9 +145,14 @@ def verdicts(records):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    runs = [json.load(open(path)) for path in sys.argv[1:]]
+    paths = sys.argv[1:]
+    if not paths or any(path in ("-h", "--help") for path in paths):
+        print(__doc__.strip())
+        sys.exit(0 if paths else 2)
+    try:
+        runs = [json.load(open(path)) for path in paths]
+    except (OSError, ValueError) as error:
+        sys.exit("summarize-results.py: %s" % error)
     records = combined(runs)
     if len(runs) > 1:
         print("Medians of %d runs.\n" % len(runs))
