@@ -86,7 +86,7 @@ options:
                    1x512x7x7, 64x128x56x56)
   --quick          a reduced set in under a minute: 32x256x14x14 and
                    4x64x28x28, no autoscheduler, 20 rounds
-  --threads=N      threads for Halide and oneDNN (default 2)
+  --threads=N      threads for bnrt and oneDNN (default 2)
   --rounds=N       timed runs per contender (default 25)
   --seed=N         draws the order of the contenders in each round (default
                    2026): a run repeats the orders of another with the same

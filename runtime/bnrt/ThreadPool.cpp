@@ -22,7 +22,6 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <vector>
 
 using namespace bnrt;
 
@@ -92,27 +91,22 @@ struct Loop {
   halide_task_t task;
   int min;
   uint8_t *closure;
+  int threads; // slots 0 .. threads - 1 run it
   std::atomic<int> unfinished;
   std::atomic<int> result{0};
 };
 
 class ThreadPool {
 public:
+  static constexpr int kMaxThreads = 256;
+
   ThreadPool()
       : spin(std::chrono::microseconds(
             environmentOr("BNRT_SPIN_US", 200, 0, 1000000))) {
-    int wanted = static_cast<int>(environmentOr(
+    startWorkers(static_cast<int>(environmentOr(
         "HL_NUM_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1,
-        256));
-    blocks = std::vector<Block>(wanted);
-    // As many as can be started: a loop runs on fewer threads, not never.
-    for (threads = 1; threads < wanted; ++threads) {
-      try {
-        std::thread([this, slot = threads] { work(slot); }).detach();
-      } catch (const std::system_error &) {
-        break;
-      }
-    }
+        kMaxThreads)));
+    setActive(started);
   }
 
   /// The process's pool, started on first use and never stopped (its
@@ -122,16 +116,30 @@ public:
     return *pool;
   }
 
-  int threadCount() const { return threads; }
+  int threadCount() const { return active.load(); }
+
+  int setThreadCount(int count) {
+    if (inTask) // The loop around this task holds the pool.
+      return active.load();
+    std::lock_guard<std::mutex> owner(running);
+    int wanted = std::clamp(count, 1, kMaxThreads);
+    startWorkers(wanted);
+    setActive(std::min(wanted, started));
+    return active.load();
+  }
 
   int run(void *userContext, halide_task_t task, int min, int size,
           uint8_t *closure) {
-    if (size <= 1 || threads == 1 || inTask)
+    if (size <= 1 || inTask || active.load(std::memory_order_relaxed) == 1)
       return runHere(userContext, task, min, size, closure);
     std::unique_lock<std::mutex> owner(running, std::try_to_lock);
     if (!owner.owns_lock())
       return runHere(userContext, task, min, size, closure);
-    Loop loop{userContext, task, min, closure, {size}};
+    // setThreadCount holds `running` to change it: fixed for this loop.
+    int threads = active.load();
+    if (threads == 1)
+      return runHere(userContext, task, min, size, closure);
+    Loop loop{userContext, task, min, closure, threads, {size}};
     // Thread `slot` owns the tasks that start in its share of the loop,
     // [slot / threads, (slot + 1) / threads): the caller the first.
     auto firstOf = [&](int slot) {
@@ -156,6 +164,27 @@ public:
   }
 
 private:
+  /// Starts workers up to `count` threads, as many as can be started: a
+  /// loop runs on fewer threads, not never. Called with `running` held (or
+  /// from the constructor).
+  void startWorkers(int count) {
+    for (; started < count; ++started) {
+      try {
+        std::thread([this, slot = started] { work(slot); }).detach();
+      } catch (const std::system_error &) {
+        break;
+      }
+    }
+  }
+
+  /// Sets the threads loops run on; wakes the workers it counts in again.
+  void setActive(int count) {
+    if (active.exchange(count) < count) {
+      std::lock_guard<std::mutex> lock(sleepMutex);
+      unparked.notify_all();
+    }
+  }
+
   static int runHere(void *userContext, halide_task_t task, int min, int size,
                      uint8_t *closure) {
     bool outer = inTask;
@@ -183,8 +212,8 @@ private:
     };
     for (int64_t index; (index = blocks[slot].takeFirst()) >= 0;)
       runOne(index);
-    for (int k = 1; k < threads; ++k) {
-      Block &victim = blocks[(slot + k) % threads];
+    for (int k = 1; k < loop.threads; ++k) {
+      Block &victim = blocks[(slot + k) % loop.threads];
       for (int64_t index; (index = victim.takeLast()) >= 0;)
         runOne(index);
     }
@@ -192,30 +221,39 @@ private:
   }
 
   /// A worker: waits for a loop (spinning, then asleep), joins it, again.
+  /// Beyond the threads setThreadCount asked for, it sleeps until counted
+  /// in again.
   void work(int slot) {
     uint64_t seen = generation.load();
     for (;;) {
-      awaitGeneration(seen);
+      if (slot >= active.load()) {
+        std::unique_lock<std::mutex> lock(sleepMutex);
+        unparked.wait(lock, [&] { return slot < active.load(); });
+      }
+      awaitGeneration(seen, slot);
       seen = generation.load();
       joined.fetch_add(1);
-      if (Loop *loop = current.load())
+      Loop *loop = current.load();
+      if (loop && slot < loop->threads)
         runTasks(*loop, slot);
       joined.fetch_sub(1);
     }
   }
 
-  /// Returns once `generation` is no longer `seen`. Spinning, the worker
-  /// yields its core every few pauses: woken, it may have been put on the
-  /// core of the thread that woke it, which then waits for the spin to end
-  /// (measured without the yield: a loop after a pause took 200 us, the
-  /// whole spin).
-  void awaitGeneration(uint64_t seen) {
+  /// Returns once `generation` is no longer `seen`, or the worker in `slot`
+  /// is no longer counted in. Spinning, the worker yields its core every
+  /// few pauses: woken, it may have been put on the core of the thread that
+  /// woke it, which then waits for the spin to end (measured without the
+  /// yield: a loop after a pause took 200 us, the whole spin).
+  void awaitGeneration(uint64_t seen, int slot) {
     auto until = std::chrono::steady_clock::now() + spin;
     for (int round = 1; generation.load() == seen; ++round) {
       pause();
       if (round % 64 != 0)
         continue;
       std::this_thread::yield();
+      if (slot >= active.load(std::memory_order_relaxed))
+        return;
       if (std::chrono::steady_clock::now() < until)
         continue;
       std::unique_lock<std::mutex> lock(sleepMutex);
@@ -226,17 +264,22 @@ private:
     }
   }
 
-  int threads = 1;
   const std::chrono::steady_clock::duration spin;
-  std::vector<Block> blocks;
+  std::unique_ptr<Block[]> blocks{new Block[kMaxThreads]};
+  // Threads started: the caller and the workers in slots 1 .. started - 1.
+  int started = 1;
+  // The threads loops run on, at most `started` (setThreadCount).
+  std::atomic<int> active{1};
 
-  std::mutex running; // held by the thread whose loop runs
+  // Held by the thread whose loop runs, or by setThreadCount.
+  std::mutex running;
   std::atomic<Loop *> current{nullptr};
   std::atomic<uint64_t> generation{0};
   std::atomic<int> joined{0};
 
   std::mutex sleepMutex;
-  std::condition_variable wake;
+  std::condition_variable wake;     // a loop for sleeping workers
+  std::condition_variable unparked; // active grew
   std::atomic<int> sleeping{0};
 };
 
@@ -248,3 +291,7 @@ int bnrt::parallelFor(void *userContext, halide_task_t task, int min, int size,
 }
 
 int bnrt::threadCount() { return ThreadPool::get().threadCount(); }
+
+int bnrt::setThreadCount(int count) {
+  return ThreadPool::get().setThreadCount(count);
+}

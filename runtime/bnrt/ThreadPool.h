@@ -15,13 +15,14 @@
 //   waking a sleeping thread costs tens of microseconds on a VM, more than
 //   a small kernel takes.
 //
-// Environment, read once when the pool starts (at its first loop):
+// Environment, read once when the pool starts (at its first use):
 // HL_NUM_THREADS (threads, the caller's among them; default: the
 // hardware's), BNRT_SPIN_US (how long an idle worker spins before it
-// sleeps; default 200). Halide's halide_set_num_threads does not reach
-// this pool; an app that wants Halide's back calls
-// halide_set_custom_do_par_for(halide_default_do_par_for) after making
-// its model.
+// sleeps; default 200). setThreadCount changes the number of threads
+// later; Halide's halide_set_num_threads does not reach this pool. An app
+// that wants Halide's pool back calls
+// halide_set_custom_do_par_for(halide_default_do_par_for) after making its
+// model.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,6 +45,13 @@ int parallelFor(void *userContext, halide_task_t task, int min, int size,
 
 /// The number of threads parallelFor runs on, the caller's among them.
 int threadCount();
+
+/// Runs the loops that start from now on on `count` threads (at least 1, at
+/// most 256; the caller's among them), and returns the number it will use:
+/// fewer where no more threads could be started. Waits for a loop that is
+/// running; called from inside a task, it changes nothing. Threads beyond
+/// the count sleep until a later call counts them in again.
+int setThreadCount(int count);
 
 } // namespace bnrt
 

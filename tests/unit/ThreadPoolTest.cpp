@@ -143,4 +143,72 @@ TEST(ThreadPool, TakesLoopsFromManyThreads) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+/// Sets the pool's thread count for a test and restores it after.
+class ThreadCountFor {
+public:
+  explicit ThreadCountFor(int count) : before(bnrt::threadCount()) {
+    used = bnrt::setThreadCount(count);
+  }
+  ~ThreadCountFor() { bnrt::setThreadCount(before); }
+  int used;
+
+private:
+  int before;
+};
+
+TEST(ThreadPool, RunsOnOneThreadWhenSetToOne) {
+  ThreadCountFor one(1);
+  EXPECT_EQ(one.used, 1);
+  EXPECT_EQ(bnrt::threadCount(), 1);
+  Tally tally(100 + 8);
+  tally.work = std::chrono::milliseconds(1);
+  EXPECT_EQ(bnrt::parallelFor(nullptr, countTask, 0, 8,
+                              reinterpret_cast<uint8_t *>(&tally)),
+            0);
+  EXPECT_EQ(tally.threads,
+            std::set<std::thread::id>{std::this_thread::get_id()});
+  EXPECT_EQ(bnrt::setThreadCount(0), 1) << "at least one thread";
+}
+
+TEST(ThreadPool, RunsOnTheThreadsItIsSetTo) {
+  ThreadCountFor three(3);
+  EXPECT_EQ(three.used, 3);
+  EXPECT_EQ(bnrt::threadCount(), 3);
+  // Long tasks: every thread takes its block; none but those three.
+  std::set<std::thread::id> seen;
+  for (int attempt = 0; attempt < 5 && seen.size() < 3; ++attempt) {
+    Tally tally(100 + 12);
+    tally.work = std::chrono::milliseconds(2);
+    bnrt::parallelFor(nullptr, countTask, 0, 12,
+                      reinterpret_cast<uint8_t *>(&tally));
+    for (int i = 100; i < 112; ++i)
+      EXPECT_EQ(tally.runs[i].load(), 1);
+    seen.insert(tally.threads.begin(), tally.threads.end());
+  }
+  EXPECT_GE(seen.size(), 2u);
+  EXPECT_LE(seen.size(), 3u);
+}
+
+TEST(ThreadPool, ChangesItsThreadCountWhileLoopsRun) {
+  ThreadCountFor restore(bnrt::threadCount());
+  std::atomic<bool> done{false};
+  std::atomic<int> loops{0}, failures{0};
+  std::thread caller([&] {
+    for (; !done.load(); ++loops) {
+      Tally tally(100 + 29);
+      bnrt::parallelFor(nullptr, countTask, 0, 29,
+                        reinterpret_cast<uint8_t *>(&tally));
+      for (int i = 100; i < 129; ++i)
+        failures += tally.runs[i].load() != 1;
+    }
+  });
+  for (int round = 0; round < 200 || loops.load() < 500; ++round) {
+    EXPECT_EQ(bnrt::setThreadCount(1 + round % 4), 1 + round % 4);
+    std::this_thread::yield();
+  }
+  done = true;
+  caller.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 } // namespace

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bnrt/Checkpoint.h"
+#include "bnrt/ThreadPool.h"
 #include "compiler/Codegen/Halide/Jit.h"
 #include "compiler/Codegen/Halide/ScheduleOptions.h"
 #include "compiler/Codegen/ModelInterface.h"
@@ -85,6 +86,11 @@ cl::opt<bool> checkFinite(
 cl::opt<unsigned> repeat("repeat",
                          cl::desc("Timed runs; the median is reported"),
                          cl::init(5), cl::cat(category));
+cl::opt<unsigned> kernelThreads(
+    "kernel-threads",
+    cl::desc("Threads for the kernels' parallel loops (--backend=halide), "
+             "bnrt's pool: default HL_NUM_THREADS, else the machine's"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
 
 int fail(const std::string &message) {
   llvm::errs() << "bn-run: error: " << message << "\n";
@@ -294,6 +300,15 @@ bool runHalide(func::FuncOp func, const std::vector<HostTensor> &inputs,
   halide::ScheduleConfig config;
   if (!scheduleOptions.config(config, error))
     return false;
+  if (kernelThreads > 0) {
+    int wanted = static_cast<int>(std::min(kernelThreads.getValue(), 4096u));
+    if (bnrt::setThreadCount(wanted) != wanted) {
+      error = "--kernel-threads=" + std::to_string(kernelThreads) +
+              ": bnrt runs at most " + std::to_string(bnrt::threadCount()) +
+              " threads here";
+      return false;
+    }
+  }
   FailureOr<halide::LoweredPipeline> lowered = halide::lowerToHalide(func);
   if (failed(lowered))
     return false;
@@ -439,11 +454,15 @@ int main(int argc, char **argv) {
     llvm::outs() << "state (" << state.size() << " entries) -> "
                  << saveStatePath << "\n";
   }
+  std::string how = "one run";
+  if (backend == Backend::Halide) {
+    int count = bnrt::threadCount();
+    how = "median of " + std::to_string(repeat) + " runs, " +
+          std::to_string(count) + (count == 1 ? " thread" : " threads");
+  }
   llvm::outs() << llvm::format("%s time: %.3f ms (%s)\n",
-                               backend == Backend::Reference ? "reference" : "kernel",
-                               seconds * 1e3,
-                               backend == Backend::Reference
-                                   ? "one run"
-                                   : ("median of " + std::to_string(repeat) + " runs").c_str());
+                               backend == Backend::Reference ? "reference"
+                                                             : "kernel",
+                               seconds * 1e3, how.c_str());
   return 0;
 }
