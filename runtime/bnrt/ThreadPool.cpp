@@ -59,28 +59,16 @@ struct alignas(64) Block {
   static uint64_t pack(uint32_t begin, uint32_t end) {
     return (uint64_t(begin) << 32) | end;
   }
-  /// The next task from the front (the owner's), or -1.
-  int64_t takeFirst() {
+  /// The first task (the owner's turn) or the last (a thief's), or -1.
+  int64_t take(bool first) {
     uint64_t seen = bounds.load(std::memory_order_relaxed);
     for (;;) {
       uint32_t begin = seen >> 32, end = uint32_t(seen);
       if (begin >= end)
         return -1;
-      if (bounds.compare_exchange_weak(seen, pack(begin + 1, end),
-                                       std::memory_order_acq_rel))
-        return begin;
-    }
-  }
-  /// The last task (a thief's), or -1.
-  int64_t takeLast() {
-    uint64_t seen = bounds.load(std::memory_order_relaxed);
-    for (;;) {
-      uint32_t begin = seen >> 32, end = uint32_t(seen);
-      if (begin >= end)
-        return -1;
-      if (bounds.compare_exchange_weak(seen, pack(begin, end - 1),
-                                       std::memory_order_acq_rel))
-        return end - 1;
+      uint64_t rest = first ? pack(begin + 1, end) : pack(begin, end - 1);
+      if (bounds.compare_exchange_weak(seen, rest, std::memory_order_acq_rel))
+        return first ? begin : end - 1;
     }
   }
 };
@@ -210,11 +198,11 @@ private:
       }
       loop.unfinished.fetch_sub(1, std::memory_order_acq_rel);
     };
-    for (int64_t index; (index = blocks[slot].takeFirst()) >= 0;)
+    for (int64_t index; (index = blocks[slot].take(/*first=*/true)) >= 0;)
       runOne(index);
     for (int k = 1; k < loop.threads; ++k) {
       Block &victim = blocks[(slot + k) % loop.threads];
-      for (int64_t index; (index = victim.takeLast()) >= 0;)
+      for (int64_t index; (index = victim.take(/*first=*/false)) >= 0;)
         runOne(index);
     }
     inTask = false;
