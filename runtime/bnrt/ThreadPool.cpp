@@ -90,10 +90,11 @@ public:
 
   ThreadPool()
       : spin(std::chrono::microseconds(
-            environmentOr("BNRT_SPIN_US", 200, 0, 1000000))) {
-    startWorkers(static_cast<int>(environmentOr(
-        "HL_NUM_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1,
-        kMaxThreads)));
+            environmentOr("BNRT_SPIN_US", 200, 0, 1000000))),
+        defaultCount(static_cast<int>(environmentOr(
+            "HL_NUM_THREADS", std::max(1u, std::thread::hardware_concurrency()),
+            1, kMaxThreads))) {
+    startWorkers(defaultCount);
     setActive(started);
   }
 
@@ -110,7 +111,7 @@ public:
     if (inTask) // The loop around this task holds the pool.
       return active.load();
     std::lock_guard<std::mutex> owner(running);
-    int wanted = std::clamp(count, 1, kMaxThreads);
+    int wanted = count == 0 ? defaultCount : std::clamp(count, 1, kMaxThreads);
     startWorkers(wanted);
     setActive(std::min(wanted, started));
     return active.load();
@@ -253,6 +254,8 @@ private:
   }
 
   const std::chrono::steady_clock::duration spin;
+  // HL_NUM_THREADS, else the hardware's threads: what 0 asks for.
+  const int defaultCount;
   std::unique_ptr<Block[]> blocks{new Block[kMaxThreads]};
   // Threads started: the caller and the workers in slots 1 .. started - 1.
   int started = 1;
@@ -282,4 +285,16 @@ int bnrt::threadCount() { return ThreadPool::get().threadCount(); }
 
 int bnrt::setThreadCount(int count) {
   return ThreadPool::get().setThreadCount(count);
+}
+
+// The Halide runtime linked into every kernel library defines this weakly
+// (for its own pool, which bnc's kernels do not use); this definition takes
+// its place in an app, so that an app written for Halide's knob sets this
+// pool's threads. Halide's contract: n == 0 asks for the default, and the
+// old count is returned; n < 0 is an error, which changes nothing here.
+extern "C" int halide_set_num_threads(int n) {
+  int old = bnrt::threadCount();
+  if (n >= 0)
+    bnrt::setThreadCount(n);
+  return old;
 }

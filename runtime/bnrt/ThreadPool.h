@@ -19,10 +19,11 @@
 // HL_NUM_THREADS (threads, the caller's among them; default: the
 // hardware's), BNRT_SPIN_US (how long an idle worker spins before it
 // sleeps; default 200). setThreadCount changes the number of threads
-// later; Halide's halide_set_num_threads does not reach this pool. An app
-// that wants Halide's pool back calls
+// later, and so does Halide's halide_set_num_threads in an app that links
+// bnrt: bnrt defines it in place of the kernel libraries' Halide runtime,
+// whose definition is weak. An app that wants Halide's pool back calls
 // halide_set_custom_do_par_for(halide_default_do_par_for) after making its
-// model.
+// model; halide_set_num_threads still sets this pool's threads then.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,7 +48,8 @@ int parallelFor(void *userContext, halide_task_t task, int min, int size,
 int threadCount();
 
 /// Runs the loops that start from now on on `count` threads (at least 1, at
-/// most 256; the caller's among them), and returns the number it will use:
+/// most 256; the caller's among them; 0 for the default, HL_NUM_THREADS
+/// else the hardware's), and returns the number it will use:
 /// fewer where no more threads could be started. Waits for a loop that is
 /// running; called from inside a task, it changes nothing. Threads beyond
 /// the count sleep until a later call counts them in again.

@@ -13,6 +13,7 @@
 #include "basic_block.h"
 #include "bn_relu_nhwc.h"
 #include "bnrt/Checkpoint.h"
+#include "bnrt/ThreadPool.h"
 #include "conv_bn_relu.h"
 #include "conv_bn_relu_nhwc.h"
 
@@ -293,6 +294,25 @@ TEST(GeneratedClassTest, TrainSaveLoadInferReproducesOutputsExactly) {
   bnrt::Tensor actual = restored.train_step_infer(x).y;
   EXPECT_EQ(std::memcmp(expected.data(), actual.data(), expected.sizeInBytes()),
             0);
+}
+
+// The kernel libraries' Halide runtime defines halide_set_num_threads
+// weakly, bnrt strongly: in an app's link, Halide's knob sets the threads of
+// bnrt's pool, which the kernels run on.
+TEST(GeneratedClassTest, HalideSetNumThreadsSetsTheKernelsThreads) {
+  BasicBlock block(6);
+  std::mt19937 generator(kSeed);
+  bnrt::Tensor x = randomTensor({8, 16, 16, 16}, generator, 1.0f, 2.0f);
+  int before = halide_set_num_threads(1);
+  EXPECT_EQ(bnrt::threadCount(), 1);
+  bnrt::Tensor alone = block.train_step_infer(x).y;
+  EXPECT_EQ(halide_set_num_threads(3), 1);
+  EXPECT_EQ(bnrt::threadCount(), 3);
+  bnrt::Tensor shared = block.train_step_infer(x).y;
+  halide_set_num_threads(before);
+  EXPECT_EQ(bnrt::threadCount(), before);
+  // Each output is computed whole by one task: the same bits on any count.
+  EXPECT_EQ(std::memcmp(alone.data(), shared.data(), alone.sizeInBytes()), 0);
 }
 
 /// `model key [shape] dtype` lines of the PyTorch fixture for `model`.

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -167,7 +169,36 @@ TEST(ThreadPool, RunsOnOneThreadWhenSetToOne) {
             0);
   EXPECT_EQ(tally.threads,
             std::set<std::thread::id>{std::this_thread::get_id()});
-  EXPECT_EQ(bnrt::setThreadCount(0), 1) << "at least one thread";
+  EXPECT_EQ(bnrt::setThreadCount(-3), 1) << "at least one thread";
+}
+
+/// The pool's threads when nothing asked for a number: HL_NUM_THREADS,
+/// else the hardware's.
+int defaultThreadCount() {
+  const char *text = std::getenv("HL_NUM_THREADS");
+  int count = text && *text
+                  ? std::atoi(text)
+                  : static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(count, 1, 256);
+}
+
+TEST(ThreadPool, TakesZeroForItsDefaultThreadCount) {
+  ThreadCountFor one(1);
+  EXPECT_EQ(bnrt::setThreadCount(0), defaultThreadCount());
+  EXPECT_EQ(bnrt::threadCount(), defaultThreadCount());
+}
+
+// Halide's knob, which bnrt defines in place of the Halide runtime's (an
+// app's link, with a kernel library's weak definition beside bnrt's, is
+// tested in tests/e2e/AotVsJitTest.cpp).
+TEST(ThreadPool, AnswersHalidesSetNumThreads) {
+  ThreadCountFor two(2);
+  EXPECT_EQ(halide_set_num_threads(3), 2) << "the old count";
+  EXPECT_EQ(bnrt::threadCount(), 3);
+  EXPECT_EQ(halide_set_num_threads(-1), 3) << "an error changes nothing";
+  EXPECT_EQ(bnrt::threadCount(), 3);
+  EXPECT_EQ(halide_set_num_threads(0), 3);
+  EXPECT_EQ(bnrt::threadCount(), defaultThreadCount());
 }
 
 TEST(ThreadPool, RunsOnTheThreadsItIsSetTo) {
