@@ -57,12 +57,19 @@ TEST(StreamingRowsPerTask, AboutEightTasksOfBoundedSize) {
   CpuTunables defaults;
   // 32x256x14x14 NCHW: 1.6M elements in eight tasks of 1024 planes.
   EXPECT_EQ(streamingRowsPerTask(196, 32 * 256, defaults), 1024);
-  // 1x512x7x7: at least 64 KiB per task, so 334 planes (two tasks).
-  EXPECT_EQ(streamingRowsPerTask(49, 512, defaults), 16384 / 49);
-  // 64x128x56x56: at most 4 MiB per task.
-  EXPECT_EQ(streamingRowsPerTask(3136, 64 * 128, defaults), (1 << 20) / 3136);
+  // 1x512x7x7: at least 64 KiB per task (334 planes), so two tasks, of
+  // 256 planes each rather than 334 and 178.
+  EXPECT_EQ(streamingRowsPerTask(49, 512, defaults), 256);
+  // 64x128x56x56: at most 4 MiB per task (334 planes), so 25 tasks of 328
+  // (the last 320) rather than 24 of 334 and one of 176.
+  EXPECT_EQ(streamingRowsPerTask(3136, 64 * 128, defaults), 328);
+  // NHWC 1x7x7x512: rows of 512 channels, 32 per 64 KiB, two tasks of 25
+  // and 24 rows.
+  EXPECT_EQ(streamingRowsPerTask(512, 49, defaults), 25);
   // Rows longer than a task: one row each.
   EXPECT_EQ(streamingRowsPerTask(1 << 22, 4, defaults), 1);
+  // Rows that make less than one task: all in one.
+  EXPECT_EQ(streamingRowsPerTask(64, 8, defaults), 8);
 }
 
 TEST(StreamingRowsPerTask, FollowsTheTaskCountTunable) {

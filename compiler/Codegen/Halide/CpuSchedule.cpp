@@ -1102,5 +1102,11 @@ int64_t bnc::halide::streamingRowsPerTask(int64_t rowElements,
   int64_t taskElements =
       std::clamp<int64_t>(rowElements * rowCount / tunables.streamingTasks,
                           kTaskElements, kMaxTaskElements);
-  return std::max<int64_t>(1, taskElements / std::max<int64_t>(1, rowElements));
+  int64_t rowsPerTask =
+      std::max<int64_t>(1, taskElements / std::max<int64_t>(1, rowElements));
+  // As many tasks, of equal size: with rows left over for a short last
+  // task, one thread's share is the critical path (1x512x7x7: 334 and 178
+  // channels on two threads; measured in bench/RESULTS.md, session 15).
+  int64_t tasks = (rowCount + rowsPerTask - 1) / rowsPerTask;
+  return (rowCount + tasks - 1) / tasks;
 }

@@ -57,8 +57,8 @@ StoredRow storedRow(llvm::ArrayRef<int64_t> shape,
 
 /// How many of `rowCount` rows of `rowElements` each the streaming schedule
 /// gives one parallel task: about `tunables.streamingTasks` tasks of 64 KiB
-/// to 4 MiB of f32, at least one row; `rowCount` or more where the rows
-/// make one task.
+/// to 4 MiB of f32, at least one row, the tasks as equal as rows allow;
+/// `rowCount` where the rows make one task.
 int64_t streamingRowsPerTask(int64_t rowElements, int64_t rowCount,
                              const CpuTunables &tunables);
 
