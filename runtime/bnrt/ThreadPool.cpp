@@ -73,15 +73,20 @@ struct alignas(64) Block {
   }
 };
 
-/// One parallel loop.
+/// One parallel loop. What every task reads apart from what each thread
+/// writes: a counter that both threads decremented after every task cost
+/// a cache-line transfer per task, as long as the task itself in a small
+/// kernel (1x512x7x7's tasks of 16 channels; bench/RESULTS.md, session 15).
 struct Loop {
   void *userContext;
   halide_task_t task;
   int min;
   uint8_t *closure;
   int threads; // slots 0 .. threads - 1 run it
-  std::atomic<int> unfinished;
-  std::atomic<int> result{0};
+  // Tasks not yet finished; each thread subtracts the ones it ran when it
+  // has no more to take.
+  alignas(64) std::atomic<int> unfinished;
+  alignas(64) std::atomic<int> result{0};
 };
 
 class ThreadPool {
@@ -189,6 +194,7 @@ private:
   /// then the others' from their backs, nearest slot first.
   void runTasks(Loop &loop, int slot) {
     inTask = true;
+    int ran = 0;
     auto runOne = [&](int64_t index) {
       if (loop.result.load(std::memory_order_relaxed) == 0) {
         int result =
@@ -197,7 +203,7 @@ private:
         if (result != 0)
           loop.result.compare_exchange_strong(none, result);
       }
-      loop.unfinished.fetch_sub(1, std::memory_order_acq_rel);
+      ++ran;
     };
     for (int64_t index; (index = blocks[slot].take(/*first=*/true)) >= 0;)
       runOne(index);
@@ -206,6 +212,8 @@ private:
       for (int64_t index; (index = victim.take(/*first=*/false)) >= 0;)
         runOne(index);
     }
+    if (ran > 0)
+      loop.unfinished.fetch_sub(ran, std::memory_order_acq_rel);
     inTask = false;
   }
 
