@@ -73,10 +73,11 @@ struct alignas(64) Block {
   }
 };
 
-/// One parallel loop. What every task reads apart from what each thread
-/// writes: a counter that both threads decremented after every task cost
-/// a cache-line transfer per task, as long as the task itself in a small
-/// kernel (1x512x7x7's tasks of 16 channels; bench/RESULTS.md, session 15).
+/// One parallel loop. The fields every task reads keep apart from the
+/// counters the threads write: when every thread decremented `unfinished`
+/// after each task, a cache line passed between the cores per task, which
+/// in a small kernel cost as much as the task (1x512x7x7's tasks of 16
+/// channels; bench/RESULTS.md, session 15).
 struct Loop {
   void *userContext;
   halide_task_t task;
