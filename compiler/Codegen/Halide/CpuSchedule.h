@@ -57,8 +57,9 @@ StoredRow storedRow(llvm::ArrayRef<int64_t> shape,
 
 /// How many of `rowCount` rows of `rowElements` each the streaming schedule
 /// gives one parallel task: about `tunables.streamingTasks` tasks of 64 KiB
-/// to 4 MiB of f32, at least one row, the tasks as equal as rows allow;
-/// `rowCount` where the rows make one task.
+/// to 4 MiB of f32, at least one row, then the rows spread evenly over that
+/// many tasks (which may leave them a little under 64 KiB); `rowCount`
+/// where the rows make one task.
 int64_t streamingRowsPerTask(int64_t rowElements, int64_t rowCount,
                              const CpuTunables &tunables);
 
