@@ -139,9 +139,10 @@ const OpCase kOpCases[] = {
         return %dx, %ds, %do : tensor<3x128x28x28xf32>, tensor<128xf32>, tensor<128xf32>
       })mlir"},
     // In cache, runs of 98 values (two images of 7 x 7): the gradient's
-    // sums in the lanes of its runs, the forward's across channels (with
-    // 8-lane vectors both in lanes, channel by channel); 40 channels: a
-    // partial vector of them.
+    // sums in the lanes of its runs (one vector of partial sums for 49
+    // values and its tail), the forward's across channels (with 8-lane
+    // vectors both in lanes, channel by channel); 40 channels: a partial
+    // vector of them.
     {"train_grad_nchw_short_runs_in_cache", R"mlir(
       func.func @f(%x: tensor<2x40x7x7xf32>, %s: tensor<40xf32>, %o: tensor<40xf32>,
                    %dy: tensor<2x40x7x7xf32>)
@@ -169,14 +170,25 @@ const OpCase kOpCases[] = {
         return %y, %dx, %ds, %do, %v : tensor<2x40x14x14xf32>, tensor<2x40x14x14xf32>,
             tensor<40xf32>, tensor<40xf32>, tensor<40xf32>
       })mlir"},
-    // Runs of 25 values: summed across channels, a vector of 16 and a
-    // partial one.
+    // Runs of 75 values (three images of 25): summed across channels with
+    // 16-lane vectors, a vector of them and a partial one; in the lanes of
+    // the runs with 8-lane vectors (one vector of partial sums per image,
+    // added up as a tree).
     {"train_nchw_short_runs", R"mlir(
       func.func @f(%x: tensor<3x20x5x5xf32>, %c: tensor<20xf32>)
           -> (tensor<3x20x5x5xf32>, tensor<20xf32>, tensor<20xf32>) {
         %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
             : tensor<3x20x5x5xf32>, tensor<20xf32>
         return %y, %m, %v : tensor<3x20x5x5xf32>, tensor<20xf32>, tensor<20xf32>
+      })mlir"},
+    // Runs of 9 values: summed across channels whatever the vectors, a
+    // vector of channels and a partial one.
+    {"train_nchw_runs_across_channels", R"mlir(
+      func.func @f(%x: tensor<1x20x3x3xf32>, %c: tensor<20xf32>)
+          -> (tensor<1x20x3x3xf32>, tensor<20xf32>, tensor<20xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            : tensor<1x20x3x3xf32>, tensor<20xf32>
+        return %y, %m, %v : tensor<1x20x3x3xf32>, tensor<20xf32>, tensor<20xf32>
       })mlir"},
     // NHWC with H x W over 4096: runs (f32) of a row (W), rows and images
     // added in double; 20 channels: a vector and a partial one.

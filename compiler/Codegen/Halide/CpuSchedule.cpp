@@ -117,13 +117,46 @@ splitRunIntoLanes(Halide::Stage update, const std::vector<Halide::RVar> &rvars,
   return {outer, inner};
 }
 
-/// The lanes of partial sums of `func`'s run: the tunables' vectors of
-/// partial sums where it sums in f32, one vector in double.
-int partialSumLanes(const Func &func, int vectorWidth,
+/// Vectors of the run each vector of partial sums adds up at least: fewer
+/// partial sums where a run is short, so that they are not mostly the run's
+/// tail.
+constexpr int64_t kMinVectorsPerPartialSum = 4;
+
+/// The lanes of partial sums of `func`'s run of `runValues` values: in
+/// f32, the tunables' vectors of partial sums, fewer where the run gives
+/// them under kMinVectorsPerPartialSum vectors each (1x512x7x7, runs of
+/// 49: one vector; measured, AVX2, in one process, seeds 1-6, beside a
+/// control of 0.97-1.02x: backward, with addLanesAsTree, 0.63-0.75x of
+/// four vectors without it, where the tree alone gave 0.79-0.85x; the
+/// other shapes within their controls); in double, one vector.
+int partialSumLanes(const Func &func, int64_t runValues, int vectorWidth,
                     const CpuTunables &tunables) {
-  bool f32 = func.output_types().front() == Halide::Float(32);
-  return vectorWidth *
-         (f32 ? static_cast<int>(tunables.partialSumVectors) : 1);
+  if (func.output_types().front() != Halide::Float(32))
+    return vectorWidth;
+  int64_t vectors =
+      std::clamp<int64_t>(runValues / (kMinVectorsPerPartialSum * vectorWidth),
+                          1, tunables.partialSumVectors);
+  return vectorWidth * static_cast<int>(vectors);
+}
+
+/// The values of `func`'s dense run: the product of its `denseDims`
+/// innermost reduced extents.
+int64_t denseRunValues(const Func &func, int denseDims) {
+  std::vector<int64_t> extents = reducedExtents(func);
+  int64_t values = 1;
+  for (int d = 0; d < denseDims; ++d)
+    values *= extents[d];
+  return values;
+}
+
+/// Adds up the lanes of partial sums `func`'s update reads (`lanes`, the
+/// RVar rfactor left it) as one vector reduction, a tree of shuffles and
+/// adds, rather than one lane after the other: a chain of as many dependent
+/// adds as lanes, per run and sum (measured, AVX2, in one process, seeds
+/// 2-4, beside a control of 0.97-1.11x: backward 1x512x7x7 0.79-0.85x;
+/// 32x256x14x14, 4x64x28x28 and 8x32x112x112 within the control).
+void addLanesAsTree(Func func, const Halide::RVar &lanes) {
+  func.update().atomic().vectorize(lanes);
 }
 
 /// Vectorises the sum `func` over a channel's dense run (a RunSum, or a
@@ -137,7 +170,8 @@ void sumRunAsLanes(Func func, int denseDims, int vectorWidth,
                    const CpuTunables &tunables) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
   Halide::Stage update = func.update();
-  int lanes = partialSumLanes(func, vectorWidth, tunables);
+  int lanes = partialSumLanes(func, denseRunValues(func, denseDims),
+                              vectorWidth, tunables);
   Halide::RVar runInner =
       splitRunIntoLanes(update, rvars, denseDims, lanes).second;
   Var lane("lane");
@@ -145,6 +179,7 @@ void sumRunAsLanes(Func func, int denseDims, int vectorWidth,
   partial.compute_at(func, func.args().front())
       .vectorize(lane, lanes, TailStrategy::GuardWithIf);
   partial.update().vectorize(lane, lanes, TailStrategy::GuardWithIf);
+  addLanesAsTree(func, runInner);
 }
 
 /// Vectorises the RunSum `func` as sumRunAsLanes does, for a group of
@@ -175,6 +210,7 @@ void sumGroupRunsAsLanes(Func func, int denseDims, int vectorWidth) {
   order.insert(order.end(), rvars.begin() + denseDims, rvars.end());
   partial.update().reorder(order).vectorize(lane, vectorWidth,
                                             TailStrategy::GuardWithIf);
+  addLanesAsTree(func, runInner);
 }
 
 /// Parts of the batch summed in parallel at most; where channels are
@@ -438,20 +474,21 @@ int activationsRead(const LoweredPipeline &pipeline, int64_t rank,
 /// summed in lanes of its own positions (sumRunAsLanes); shorter ones are
 /// summed across channels (sumRunsAcrossChannels), with a strided load for
 /// each activation a term reads. Where the terms read one (the forward),
-/// that pays below CpuTunables::minVectorsPerRun vectors of partial sums
-/// (four vectors wide, partialSumLanes); where they read two (the
-/// backward), below as many vectors (measured, AVX2, in one process, across
-/// channels / in lanes: forward 1x512x7x7 0.48-0.56x, 2x256x7x7
-/// 0.71-0.83x, with a ReLU or not; backward 0.88x and 1.23-1.26x).
+/// that pays below CpuTunables::minVectorsPerRun times the tunables'
+/// vectors of partial sums; where they read two (the backward), below as
+/// many vectors (measured, AVX2, in one process, across channels / in
+/// lanes: forward 1x512x7x7 0.48-0.56x, 2x256x7x7 0.71-0.83x, with a ReLU
+/// or not; backward 0.88x and 1.23-1.26x). A forward's 7 x 7 runs in lanes,
+/// with the lanes added up as a tree and one vector of partial sums, came
+/// out 0.83-1.12x in bn-bench (seeds 1-6) but 1.3-1.9x called back to back
+/// (bench/RESULTS.md, session 16): across channels stays.
 int64_t minRunInLanes(const LoweredPipeline &pipeline,
                       const LoweredPipeline::RunSums &sums, int vectorWidth,
                       const CpuTunables &tunables) {
   bool twoActivations =
       activationsRead(pipeline, pipeline.channelRank, sums.runs) >= 2;
-  int lanes = twoActivations
-                  ? vectorWidth
-                  : partialSumLanes(sums.runs, vectorWidth, tunables);
-  return tunables.minVectorsPerRun * lanes;
+  int64_t vectors = twoActivations ? 1 : tunables.partialSumVectors;
+  return tunables.minVectorsPerRun * vectors * vectorWidth;
 }
 
 /// Whether `func` reads `layer` at its own coordinates only: every call it

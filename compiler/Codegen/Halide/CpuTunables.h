@@ -45,7 +45,8 @@ struct CpuTunables {
   /// add 0.71-1.01x; backward 0.87-1.03x; Zen 5, one vector against four,
   /// three seeds, beside a control of 0.95-1.05x: forward 1.16-1.35x). Sums
   /// in double keep one vector: wider ones measured slower, split into more
-  /// registers than there are.
+  /// registers than there are. Runs too short to give each vector four of
+  /// theirs get fewer (CpuSchedule.cpp: partialSumLanes).
   int64_t partialSumVectors = 4;
   /// Runs of fewer vectors than this (of partial sums where the sums read
   /// one activation) are summed with channels in the vector lanes: adding
