@@ -181,6 +181,19 @@ const OpCase kOpCases[] = {
             : tensor<3x20x5x5xf32>, tensor<20xf32>
         return %y, %m, %v : tensor<3x20x5x5xf32>, tensor<20xf32>, tensor<20xf32>
       })mlir"},
+    // In cache, runs of one image of 7 x 7, too short for one channel at a
+    // time: channel by channel in groups of 64 channels, four per parallel
+    // task, each channel's sums in the lanes of its run.
+    {"train_relu_nchw_short_runs_in_groups", R"mlir(
+      func.func @f(%x: tensor<1x512x7x7xf32>, %c: tensor<512xf32>)
+          -> (tensor<1x512x7x7xf32>, tensor<512xf32>, tensor<512xf32>,
+              tensor<512xf32>, tensor<512xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            : tensor<1x512x7x7xf32>, tensor<512xf32>
+        %r = nn.relu %y : tensor<1x512x7x7xf32>
+        return %r, %m, %v, %bm, %bi : tensor<1x512x7x7xf32>, tensor<512xf32>,
+            tensor<512xf32>, tensor<512xf32>, tensor<512xf32>
+      })mlir"},
     // Runs of 9 values: summed across channels whatever the vectors, a
     // vector of channels and a partial one.
     {"train_nchw_runs_across_channels", R"mlir(

@@ -478,10 +478,12 @@ int activationsRead(const LoweredPipeline &pipeline, int64_t rank,
 /// vectors of partial sums; where they read two (the backward), below as
 /// many vectors (measured, AVX2, in one process, across channels / in
 /// lanes: forward 1x512x7x7 0.48-0.56x, 2x256x7x7 0.71-0.83x, with a ReLU
-/// or not; backward 0.88x and 1.23-1.26x). A forward's 7 x 7 runs in lanes,
-/// with the lanes added up as a tree and one vector of partial sums, came
-/// out 0.83-1.12x in bn-bench (seeds 1-6) but 1.3-1.9x called back to back
-/// (bench/RESULTS.md, session 16): across channels stays.
+/// or not; backward 0.88x and 1.23-1.26x). Runs that short in a tensor in
+/// cache go in groups of channels instead where the channels allow
+/// (scheduleChannelByChannel); one channel at a time, in lanes with the
+/// lanes added up as a tree, a forward's 7 x 7 came out 0.83-1.12x in
+/// bn-bench but 1.3-1.9x called back to back (bench/RESULTS.md, session
+/// 16).
 int64_t minRunInLanes(const LoweredPipeline &pipeline,
                       const LoweredPipeline::RunSums &sums, int vectorWidth,
                       const CpuTunables &tunables) {
@@ -857,9 +859,9 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   int64_t runBytes = 4;
   for (int64_t d = channelDim + 1; d < rank; ++d)
     runBytes *= anchor->shape[d];
-  bool shortRuns = runBytes < tunables.channelRunBytes &&
-                   4 * anchor->elements() > tunables.cacheResidentBytes;
-  if (shortRuns && !groupsPay(pipeline))
+  bool inGroups = runBytes < tunables.channelRunBytes &&
+                  4 * anchor->elements() > tunables.cacheResidentBytes;
+  if (inGroups && !groupsPay(pipeline))
     return false;
   // Rows of a few vectors: the streaming schedule sums them across
   // channels (sumRunsAcrossChannels), or, where a run spans enough images
@@ -867,12 +869,19 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   if (runBytes / 4 < tunables.minVectorsPerRun * vectorWidth)
     return false;
   // A tensor in cache whose runs are short even across the images they
-  // span: summed across channels by the streaming schedule.
-  if (!shortRuns)
-    for (const LoweredPipeline::RunSums &sums : pipeline.runSums)
-      if (runLength(sums.runs) <
-          minRunInLanes(pipeline, sums, vectorWidth, tunables))
-        return false;
+  // span (minRunInLanes; a forward's 7 x 7 of one image) goes in groups of
+  // channels too: channel after channel, each channel's normalisation
+  // waits on its statistics (the lanes' tree, the square root), while a
+  // group's statistics overlap (measured, AVX2, 1x512x7x7, in one process,
+  // against summing across channels, seeds 1-6, beside a control of
+  // 0.91-1.05x: training forward 0.74-0.93x, with a ReLU 0.74-0.88x, with a
+  // residual 0.88-1.04x; called back to back, 2 threads, 5.7-6.4 us against
+  // 8.2-11.5 us). A backward's 7 x 7 runs, in lanes from fewer vectors,
+  // stay one channel at a time: in groups they lost, 1.25-1.34x.
+  for (const LoweredPipeline::RunSums &sums : pipeline.runSums)
+    if (runLength(sums.runs) <
+        minRunInLanes(pipeline, sums, vectorWidth, tunables))
+      inGroups = true;
 
   // Channels in blocks of at least kTaskElements and at least one of
   // CpuTunables::streamingTasks parts of the channels, one block per parallel
@@ -890,7 +899,7 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   // into the next task's channels): the fewest channels that do and make
   // runs of CpuTunables::channelRunBytes, else the whole task.
   int64_t channelsPerGroup = 1;
-  if (shortRuns) {
+  if (inGroups) {
     channelsPerGroup = channelsPerTask;
     for (int64_t k = 2; k < channelsPerTask; ++k)
       if (channelsPerTask % k == 0 &&
