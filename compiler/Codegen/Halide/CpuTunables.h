@@ -66,7 +66,10 @@ struct CpuTunables {
   /// 2x256x7x7 0.49-0.58x, 4x512x7x7 0.44-0.50x, 8x256x7x7 0.58-0.71x,
   /// 1x512x7x7 0.81-1.04x, 32x512x7x7 the same; training forward
   /// 8x256x7x7 0.66-0.76x, 32x512x7x7 0.73-0.90x, 4x512x7x7 0.86-1.07x;
-  /// NHWC and NCHW 14 x 14, 28 x 28 within the control).
+  /// NHWC and NCHW 14 x 14, 28 x 28 within the control). Since session 16 a
+  /// forward's runs this short in a tensor in cache go in groups of
+  /// channels instead, where the channels allow (CpuSchedule.cpp:
+  /// scheduleChannelByChannel).
   int64_t minVectorsPerRun = 2;
   /// Vectors of a row of contiguous channels (NHWC) unrolled at most in
   /// their sums: constant offsets, which LLVM keeps in registers (16
