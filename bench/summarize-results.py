@@ -147,7 +147,8 @@ def verdicts(records):
 def main():
     paths = sys.argv[1:]
     if not paths or any(path in ("-h", "--help") for path in paths):
-        print(__doc__.strip())
+        # Asked for: the usage on stdout; a call without files: on stderr.
+        print(__doc__.strip(), file=sys.stdout if paths else sys.stderr)
         sys.exit(0 if paths else 2)
     try:
         runs = [json.load(open(path)) for path in paths]
