@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -91,11 +92,15 @@ const LoweredPipeline::RunSums &runSumsOf(const LoweredPipeline &pipeline,
   return *sums;
 }
 
-/// The number of values each RunSum `runSum` adds up.
-int64_t runLength(Func runSum) {
+/// The number of values `func` (a RunSum, or a Reduction) adds up for one
+/// channel; with `innermost`, over its `innermost` innermost reduced
+/// dimensions only (a dense run).
+int64_t runLength(const Func &func,
+                  int innermost = std::numeric_limits<int>::max()) {
+  std::vector<int64_t> extents = reducedExtents(func);
   int64_t length = 1;
-  for (int64_t extent : reducedExtents(runSum))
-    length *= extent;
+  for (int d = 0; d < innermost && d < static_cast<int>(extents.size()); ++d)
+    length *= extents[d];
   return length;
 }
 
@@ -139,16 +144,6 @@ int partialSumLanes(const Func &func, int64_t runValues, int vectorWidth,
   return vectorWidth * static_cast<int>(vectors);
 }
 
-/// The values of `func`'s dense run: the product of its `denseDims`
-/// innermost reduced extents.
-int64_t denseRunValues(const Func &func, int denseDims) {
-  std::vector<int64_t> extents = reducedExtents(func);
-  int64_t values = 1;
-  for (int d = 0; d < denseDims; ++d)
-    values *= extents[d];
-  return values;
-}
-
 /// Adds up the lanes of partial sums `func`'s update reads (`lanes`, the
 /// RVar rfactor left it) as one vector reduction, a tree of shuffles and
 /// adds, rather than one lane after the other: a chain of as many dependent
@@ -170,8 +165,8 @@ void sumRunAsLanes(Func func, int denseDims, int vectorWidth,
                    const CpuTunables &tunables) {
   std::vector<Halide::RVar> rvars = func.rvars(); // innermost first
   Halide::Stage update = func.update();
-  int lanes = partialSumLanes(func, denseRunValues(func, denseDims),
-                              vectorWidth, tunables);
+  int lanes =
+      partialSumLanes(func, runLength(func, denseDims), vectorWidth, tunables);
   Halide::RVar runInner =
       splitRunIntoLanes(update, rvars, denseDims, lanes).second;
   Var lane("lane");
