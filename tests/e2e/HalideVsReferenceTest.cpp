@@ -203,6 +203,27 @@ const OpCase kOpCases[] = {
             : tensor<1x20x3x3xf32>, tensor<20xf32>
         return %y, %m, %v : tensor<1x20x3x3xf32>, tensor<20xf32>, tensor<20xf32>
       })mlir"},
+    // NHWC in cache, one part of the batch: blocks of 256 channels, one per
+    // task, each summed four vectors at a time.
+    {"train_relu_nhwc_channel_blocks", R"mlir(
+      func.func @f(%x: tensor<1x7x7x512xf32>, %c: tensor<512xf32>)
+          -> (tensor<1x7x7x512xf32>, tensor<512xf32>, tensor<512xf32>,
+              tensor<512xf32>, tensor<512xf32>) {
+        %y, %m, %v, %bm, %bi = bn.batch_norm_train %x, %c, %c, %c, %c
+            {feature_axis = -1 : i64} : tensor<1x7x7x512xf32>, tensor<512xf32>
+        %r = nn.relu %y : tensor<1x7x7x512xf32>
+        return %r, %m, %v, %bm, %bi : tensor<1x7x7x512xf32>, tensor<512xf32>,
+            tensor<512xf32>, tensor<512xf32>, tensor<512xf32>
+      })mlir"},
+    // The same for a gradient, two images of 7 x 7, 64 channels: one block.
+    {"grad_nhwc_channel_blocks", R"mlir(
+      func.func @f(%x: tensor<2x7x7x64xf32>, %s: tensor<64xf32>, %mean: tensor<64xf32>,
+                   %inv_std: tensor<64xf32>, %dy: tensor<2x7x7x64xf32>)
+          -> (tensor<2x7x7x64xf32>, tensor<64xf32>, tensor<64xf32>) {
+        %dx, %ds, %do = bn.batch_norm_grad %x, %s, %mean, %inv_std, %dy
+            {feature_axis = -1 : i64} : tensor<2x7x7x64xf32>, tensor<64xf32>
+        return %dx, %ds, %do : tensor<2x7x7x64xf32>, tensor<64xf32>, tensor<64xf32>
+      })mlir"},
     // NHWC with H x W over 4096: runs (f32) of a row (W), rows and images
     // added in double; 20 channels: a vector and a partial one.
     {"train_nhwc_runs_of_a_row", R"mlir(
