@@ -759,6 +759,17 @@ void scheduleStreaming(Func func, llvm::ArrayRef<int64_t> shape,
     func.vectorize(row, vectorWidth, TailStrategy::GuardWithIf);
 }
 
+/// The largest output of `pipeline` of rank `channelRank`: the activation
+/// a per-channel schedule loops over (its anchor); null where there is none.
+LoweredTensor *largestActivation(LoweredPipeline &pipeline) {
+  LoweredTensor *largest = nullptr;
+  for (LoweredTensor &output : pipeline.outputs)
+    if (static_cast<int64_t>(output.shape.size()) == pipeline.channelRank &&
+        (!largest || output.elements() > largest->elements()))
+      largest = &output;
+  return largest;
+}
+
 /// Whether channels in groups (short runs, the tensor in memory) pay in
 /// `pipeline` against streaming: where its sums read two activations or
 /// more (the backward: x and dy), each of which streaming reads twice, or
@@ -793,11 +804,7 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   if (!pipeline.channelDim || !reduces || pipeline.has(FuncRole::Layer))
     return false;
   int64_t rank = pipeline.channelRank, channelDim = *pipeline.channelDim;
-  LoweredTensor *anchor = nullptr;
-  for (LoweredTensor &output : pipeline.outputs)
-    if (static_cast<int64_t>(output.shape.size()) == rank &&
-        (!anchor || output.elements() > anchor->elements()))
-      anchor = &output;
+  LoweredTensor *anchor = largestActivation(pipeline);
   if (!anchor)
     return false;
   int64_t channels = anchor->shape[channelDim];
@@ -1050,11 +1057,7 @@ bool scheduleChannelBlocks(LoweredPipeline &pipeline, int vectorWidth,
   for (const LoweredPipeline::RunSums &sums : pipeline.runSums)
     if (sums.denseDims != 0)
       return false;
-  LoweredTensor *anchor = nullptr;
-  for (LoweredTensor &output : pipeline.outputs)
-    if (static_cast<int64_t>(output.shape.size()) == rank &&
-        (!anchor || output.elements() > anchor->elements()))
-      anchor = &output;
+  LoweredTensor *anchor = largestActivation(pipeline);
   if (!anchor || 4 * anchor->elements() > tunables.cacheResidentBytes)
     return false;
   int64_t channels = anchor->shape[channelDim];
