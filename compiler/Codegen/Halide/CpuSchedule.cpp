@@ -293,6 +293,15 @@ void sumRunsAcrossChannels(Func reduction, Func runSum, int vectorWidth) {
   vectorizeChannels(runSum);
 }
 
+/// The parts of the batch that sumChannelsAsLanes sums in parallel, for
+/// `rows` rows (positions) in all and `outerExtent` images: at most
+/// kMaxSumParts and one per image, each of at least kMinPositionsPerPart
+/// rows, and at least one.
+int64_t sumParts(int64_t rows, int64_t outerExtent) {
+  return std::clamp<int64_t>(rows / kMinPositionsPerPart, 1,
+                             std::min(kMaxSumParts, outerExtent));
+}
+
 /// Vectorises the per-channel sum `func` whose channels are contiguous
 /// (NHWC, dense layers, NCHW with H = W = 1): the channels are the vector
 /// lanes, read row by row (a row: one position's channels; each of the
@@ -312,8 +321,7 @@ std::pair<Func, Halide::RVar> sumChannelsAsLanes(Func func, int vectorWidth,
     rows *= extent;
   Halide::RVar outermost = rvars.back();
   int64_t outerExtent = extents.back();
-  int64_t parts = std::clamp<int64_t>(rows / kMinPositionsPerPart, 1,
-                                      std::min(kMaxSumParts, outerExtent));
+  int64_t parts = sumParts(rows, outerExtent);
   int64_t perPart = (outerExtent + parts - 1) / parts;
   Halide::RVar partOuter(outermost.name() + "_part"),
       inPart(outermost.name() + "_in_part");
@@ -770,6 +778,28 @@ LoweredTensor *largestActivation(LoweredPipeline &pipeline) {
   return largest;
 }
 
+/// Whether `output` holds one value per channel of `channels`.
+bool isPerChannel(const LoweredTensor &output, int64_t channels) {
+  return output.shape.size() == 1 && output.shape[0] == channels;
+}
+
+/// Channels per parallel task of a per-channel schedule over `rows`
+/// positions per channel: at least kTaskElements elements and one of
+/// CpuTunables::streamingTasks parts of the channels, a multiple of `step`
+/// channels (`step` divides `channels`) that divides `channels` exactly:
+/// sums computed per channel of a task must not see a channel beyond the
+/// last.
+int64_t taskChannels(int64_t channels, int64_t rows, int64_t step,
+                     const CpuTunables &tunables) {
+  int64_t perTask =
+      std::min(channels, std::max(kTaskElements / rows,
+                                  channels / tunables.streamingTasks));
+  perTask = std::max(step, perTask / step * step);
+  while (channels % perTask != 0)
+    perTask -= step;
+  return perTask;
+}
+
 /// Whether channels in groups (short runs, the tensor in memory) pay in
 /// `pipeline` against streaming: where its sums read two activations or
 /// more (the backward: x and dy), each of which streaming reads twice, or
@@ -808,9 +838,6 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
   if (!anchor)
     return false;
   int64_t channels = anchor->shape[channelDim];
-  auto isPerChannel = [&](const LoweredTensor &output) {
-    return output.shape.size() == 1 && output.shape[0] == channels;
-  };
   // Outputs other than the anchor and the per-channel ones stream apart
   // from the channel loop (below), so they must not read what is computed
   // inside it: where one does (a training forward's y and a gradient's dx
@@ -823,7 +850,7 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
         role == FuncRole::RunReduction || role == FuncRole::RunSum)
       insideChannelLoop.insert(func.name());
   for (const LoweredTensor &output : pipeline.outputs) {
-    if (&output == anchor || isPerChannel(output))
+    if (&output == anchor || isPerChannel(output, channels))
       continue;
     for (const auto &[name, callee] :
          Halide::Internal::find_transitive_calls(output.func.function()))
@@ -887,18 +914,13 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
         minRunInLanes(pipeline, sums, vectorWidth, tunables))
       inGroups = true;
 
-  // Channels in blocks of at least kTaskElements and at least one of
-  // CpuTunables::streamingTasks parts of the channels, one block per parallel
-  // task, channel after channel (group after group): while a channel is
-  // normalised, the next one of its block is prefetched. Blocks divide the
-  // channels exactly: sums computed per channel of a block must not see a
-  // channel beyond the last. Loops fused by compute_with must have the same
-  // names: the lowering calls the channel of every output "c".
+  // Channels in blocks (taskChannels), one block per parallel task,
+  // channel after channel (group after group): while a channel is
+  // normalised, the next one of its block is prefetched. Loops fused by
+  // compute_with must have the same names: the lowering calls the channel of
+  // every output "c".
   int64_t channelsPerTask =
-      std::max({int64_t(1), kTaskElements / (anchor->elements() / channels),
-                channels / tunables.streamingTasks});
-  while (channels % channelsPerTask != 0)
-    --channelsPerTask;
+      taskChannels(channels, anchor->elements() / channels, 1, tunables);
   // Groups divide the task's channels (a task's last group must not reach
   // into the next task's channels): the fewest channels that do and make
   // runs of CpuTunables::channelRunBytes, else the whole task.
@@ -968,7 +990,7 @@ bool scheduleChannelByChannel(LoweredPipeline &pipeline,
     if (&output == anchor)
       continue;
     std::vector<Var> outVars = output.func.args();
-    if (isPerChannel(output)) {
+    if (isPerChannel(output, channels)) {
       splitChannels(output.func, outVars[0]);
       output.func.compute_with(anchorFunc, anchorBlock);
     } else {
@@ -1065,26 +1087,17 @@ bool scheduleChannelBlocks(LoweredPipeline &pipeline, int vectorWidth,
   if (channels % blockChannels != 0)
     return false;
   for (const LoweredTensor &output : pipeline.outputs)
-    if (&output != anchor &&
-        !(output.shape.size() == 1 && output.shape[0] == channels))
+    if (&output != anchor && !isPerChannel(output, channels))
       return false;
   int64_t rows = anchor->elements() / channels;
   for (const LoweredPipeline::RunSums &sums : pipeline.runSums)
-    if (std::min(rows / kMinPositionsPerPart,
-                 reducedExtents(sums.reduction).back()) >= 2)
+    if (sumParts(rows, reducedExtents(sums.reduction).back()) >= 2)
       return false;
-  int64_t channelsPerTask =
-      std::min(channels, std::max(kTaskElements / rows,
-                                  channels / tunables.streamingTasks));
-  channelsPerTask =
-      std::max(blockChannels, channelsPerTask / blockChannels * blockChannels);
-  while (channels % channelsPerTask != 0)
-    channelsPerTask -= blockChannels;
+  int64_t perTask = taskChannels(channels, rows, blockChannels, tunables);
   Var task("c_task"), inTask("c_in_task");
   auto splitChannels = [&](Func func) {
     Var c = func.args().front();
-    func.split(c, task, inTask, static_cast<int>(channelsPerTask))
-        .parallel(task);
+    func.split(c, task, inTask, static_cast<int>(perTask)).parallel(task);
   };
   Func anchorFunc = anchor->func;
   std::vector<Var> vars = anchorFunc.args(); // innermost first
